@@ -1,0 +1,35 @@
+# The README's commands. Everything installs into .venv with the pins in constraints.txt
+# (torch stays at the CPU wheel 2.13.0; a looser pin would pull GBs of CUDA packages).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/embedlab app
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	@echo "Benchmarks take a corpus path; see bench/README.md, e.g.:"
+	@echo "  $(BIN)/python bench/train_overhead.py ../shared/data/inaugural --repeat 15"
+
+clean:
+	rm -rf $(VENV) .embedlab build *.egg-info
