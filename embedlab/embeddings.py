@@ -95,11 +95,9 @@ class Embeddings:
             )
         vectors.setflags(write=False)
         if counts is not None:
-            counts = np.asarray(counts, dtype=np.int64).copy()
+            counts = np.array(counts, dtype=np.int64, ndmin=1)
             if counts.shape != (len(words),):
-                raise InputError(
-                    f"Got {counts.shape[0]} counts for {len(words)} words; they must match."
-                )
+                raise InputError(f"Got {counts.size} counts for {len(words)} words; they must match.")
             counts.setflags(write=False)
         if subwords is not None and subwords.vectors_ngrams.shape[1] != vectors.shape[1]:
             raise InputError("The subword vectors and the word vectors have different dimensions.")
@@ -173,7 +171,9 @@ class Embeddings:
     def __getitem__(self, key: str | Sequence[str]) -> np.ndarray:
         if isinstance(key, str):
             return self.vector(key)
-        return np.stack([self.vector(w) for w in key]) if len(key) else np.zeros((0, self.dim))
+        if not len(key):
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self.vector(w) for w in key])
 
     def __repr__(self) -> str:
         return f"Embeddings(name={self.name!r}, vocab={len(self)}, dim={self.dim})"
@@ -216,7 +216,8 @@ class Embeddings:
         if lowered != word and lowered in self._key_to_index:
             return [lowered]
         pool = [w for w in self._words[:50_000] if abs(len(w) - len(word)) <= 2]
-        return difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+        cutoff = 0.6 if len(word) <= 4 else 0.75  # one slip in a short word costs more
+        return difflib.get_close_matches(word, pool, n=n, cutoff=cutoff)
 
     # --- queries ------------------------------------------------------------------------
     def _index(self, device: str | None = None) -> ExactIndex:

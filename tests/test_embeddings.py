@@ -198,3 +198,8 @@ def test_fasttext_answers_unknown_words_from_subwords(lee_sentences):
     np.testing.assert_allclose(found.vector, model.wv[word], atol=1e-5)
     assert emb.neighbours(word, k=3)
     assert not emb.lookup("police").from_subwords
+
+
+def test_scalar_counts_are_refused():
+    with pytest.raises(InputError, match="Got 1 counts for 2 words"):
+        Embeddings(["a", "b"], np.eye(2), counts=5)

@@ -1,0 +1,181 @@
+"""gensim's Word2Vec and FastText, in `corpus_file` mode (C code on every core).
+
+Registered as "word2vec" and "fasttext". gensim reads the corpus file itself, split by
+byte offset between the worker threads, so no Python loop touches the words.
+
+Reproducibility: with `workers=1` the same seed gives the same vectors, run after run
+(and whatever `PYTHONHASHSEED` is). With several workers the threads update shared
+weights in whatever order the OS schedules them, so the vectors differ from run to run.
+
+Loss (Word2Vec only; gensim's FastText reports none): in `corpus_file` mode every
+worker thread adds its loss to a private copy of the running total and writes it back
+when it finishes, so the last thread to finish wins (gensim issue #2743). The epoch
+loss reported here is that thread's loss times the number of workers: exact with one
+worker, an estimate (each thread trains an equal share of the corpus) with several.
+
+Progress comes once per epoch: in `corpus_file` mode a worker reports only when it has
+finished its whole share of the epoch, so there is nothing to report in between.
+
+>>> import tempfile, pathlib
+>>> tmp = tempfile.TemporaryDirectory()
+>>> corpus = pathlib.Path(tmp.name) / "corpus.txt"
+>>> _ = corpus.write_text("the cat sat on the mat\\nthe dog sat on the log\\n" * 40)
+>>> from embedlab.train import TrainConfig, train
+>>> emb = train(corpus, TrainConfig(dim=8, min_count=2, epochs=1, workers=1))
+>>> emb.words[0], int(emb.counts[0]), emb.dim, emb.meta["algo"]
+('the', 160, 8, 'word2vec')
+>>> tmp.cleanup()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from embedlab.errors import InputError
+from embedlab.train.config import TrainConfig
+from embedlab.train.progress import ProgressTracker
+from embedlab.train.registry import register_trainer
+
+if TYPE_CHECKING:
+    from gensim.models import Word2Vec
+
+    from embedlab.embeddings import Embeddings
+
+
+def _model_params(config: TrainConfig) -> dict[str, Any]:
+    hs = config.loss == "hs"
+    return {
+        "vector_size": config.dim,
+        "window": config.window,
+        "min_count": config.min_count,
+        "max_final_vocab": config.max_vocab,
+        "sample": config.sample,
+        "alpha": config.alpha,
+        "min_alpha": config.min_alpha,
+        "seed": config.seed,
+        "workers": config.resolved_workers(),
+        "sg": 1 if config.architecture == "skipgram" else 0,
+        "hs": 1 if hs else 0,
+        "negative": 0 if hs else config.negative,
+        "epochs": config.epochs,
+    }
+
+
+def _reporter(tracker: ProgressTracker, with_loss: bool) -> Any:
+    """A gensim callback that tells `tracker` about every finished epoch."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class EpochReporter(CallbackAny2Vec):
+        def on_epoch_begin(self, model: Word2Vec) -> None:
+            model.running_training_loss = 0.0  # per-epoch tally: float32 in C loses precision
+
+        def on_epoch_end(self, model: Word2Vec) -> None:
+            loss = None
+            if with_loss:
+                loss = float(model.get_latest_training_loss()) * model.workers
+            tracker.epoch_done(loss)
+
+    return EpochReporter()
+
+
+def _check_vocabulary(model: Word2Vec, config: TrainConfig) -> None:
+    """Raise `InputError` when too few words survive min-count (and max-vocab)."""
+    words = len(model.wv)
+    if words >= 2:
+        return
+    least = int(getattr(model, "effective_min_count", config.min_count))
+    total = f"{model.corpus_total_words:,} words in all"
+    if least > config.min_count:  # max_vocab raised the threshold (ties at the cut drop out)
+        fix = "raise max-vocab or leave it unset"
+    else:
+        fix = "lower min-count or use a larger corpus"
+    if words == 0:
+        raise InputError(f"No word occurs at least {least} times in this corpus ({total}); {fix}.")
+    raise InputError(
+        f"Only one word ('{model.wv.index_to_key[0]}') occurs at least {least} times in this "
+        f"corpus ({total}) and training needs at least 2 distinct words; {fix}."
+    )
+
+
+def _train(
+    model: Word2Vec, corpus: Path, config: TrainConfig, tracker: ProgressTracker, with_loss: bool
+) -> None:
+    try:
+        model.build_vocab(corpus_file=str(corpus))
+    except UnicodeDecodeError:
+        raise InputError(
+            f"The corpus file '{corpus}' is not valid UTF-8; "
+            "ingest it with `embedlab ingest`, which converts any encoding."
+        ) from None
+    _check_vocabulary(model, config)
+    tracker.vocab_done(model.corpus_total_words)
+    try:
+        model.train(
+            corpus_file=str(corpus),
+            total_words=model.corpus_total_words,
+            epochs=config.epochs,
+            compute_loss=with_loss,
+            callbacks=[_reporter(tracker, with_loss)],
+        )
+    except (RuntimeError, ValueError) as err:
+        # gensim's own sanity checks fail before the first epoch; later errors (such as
+        # one raised by the progress callback) are not gensim's and pass unchanged.
+        if tracker.epochs_done or not str(err).startswith(("you must", "You must")):
+            raise
+        raise InputError(f"gensim cannot train on this corpus ({err}); check the corpus.") from err
+
+
+def _meta() -> dict[str, Any]:
+    import gensim
+
+    return {"versions": {"gensim": gensim.__version__}}
+
+
+@register_trainer("word2vec")
+def train_word2vec(corpus: Path, config: TrainConfig, tracker: ProgressTracker) -> Embeddings:
+    """Word2Vec (skip-gram or CBOW; negative sampling or hierarchical softmax).
+
+    >>> import tempfile, pathlib
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> corpus = pathlib.Path(tmp.name) / "c.txt"
+    >>> _ = corpus.write_text("a b c d e f g h\\n" * 60)
+    >>> emb = train_word2vec(corpus, TrainConfig(dim=4, min_count=1, epochs=1, workers=1),
+    ...                      ProgressTracker(epochs=1))
+    >>> len(emb), int(emb.counts[0]), emb.meta["versions"]["gensim"] > "4"
+    (8, 60, True)
+    >>> tmp.cleanup()
+    """
+    from gensim.models import Word2Vec
+
+    from embedlab.embeddings import Embeddings
+
+    model = Word2Vec(**_model_params(config))
+    _train(model, corpus, config, tracker, with_loss=True)
+    return Embeddings.from_keyedvectors(model.wv, _meta())
+
+
+@register_trainer("fasttext")
+def train_fasttext(corpus: Path, config: TrainConfig, tracker: ProgressTracker) -> Embeddings:
+    """FastText: Word2Vec plus hashed character n-grams, so unseen words get vectors too.
+
+    >>> import tempfile, pathlib
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> corpus = pathlib.Path(tmp.name) / "c.txt"
+    >>> _ = corpus.write_text("walking talking walked talked walks talks\\n" * 60)
+    >>> config = TrainConfig(algo="fasttext", dim=4, min_count=1, epochs=1, workers=1,
+    ...                      bucket=1000)
+    >>> emb = train_fasttext(corpus, config, ProgressTracker(epochs=1))
+    >>> emb.lookup("stalking").from_subwords
+    True
+    >>> tmp.cleanup()
+    """
+    from gensim.models import FastText
+
+    from embedlab.embeddings import Embeddings
+
+    model = FastText(
+        **_model_params(config), min_n=config.min_n, max_n=config.max_n, bucket=config.bucket
+    )
+    _train(model, corpus, config, tracker, with_loss=False)
+    return Embeddings.from_keyedvectors(model.wv, _meta())
