@@ -97,7 +97,9 @@ class Embeddings:
         if counts is not None:
             counts = np.array(counts, dtype=np.int64, ndmin=1)
             if counts.shape != (len(words),):
-                raise InputError(f"Got {counts.size} counts for {len(words)} words; they must match.")
+                raise InputError(
+                    f"Got {counts.size} counts for {len(words)} words; they must match."
+                )
             counts.setflags(write=False)
         if subwords is not None and subwords.vectors_ngrams.shape[1] != vectors.shape[1]:
             raise InputError("The subword vectors and the word vectors have different dimensions.")
