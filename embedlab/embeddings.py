@@ -68,7 +68,10 @@ class Embeddings:
         subwords: Subwords | None = None,
     ) -> None:
         words = tuple(str(w) for w in words)
-        vectors = np.asarray(vectors)
+        try:
+            vectors = np.asarray(vectors, dtype=np.float32)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"The vectors must be numbers; {err}.") from None
         if vectors.ndim != 2:
             raise InputError(
                 f"Vectors must form a 2-D matrix; got an array of shape {vectors.shape}."
@@ -400,7 +403,7 @@ class Embeddings:
         ids = [self.index(w) for w in words]
         counts = None if self._counts is None else self._counts[ids]
         meta = {**self._meta, "name": f"{self.name}[subset of {len(ids)}]"}
-        return Embeddings(words, self._vectors[ids], counts, meta, None)
+        return Embeddings(words, self._vectors[ids], counts, meta, self._subwords)
 
     def to_names_X(self) -> tuple[list[str], np.ndarray]:  # noqa: N802 - whatlies' name
         """The words and the vector matrix, ready for any scikit-learn estimator."""

@@ -203,3 +203,8 @@ def test_fasttext_answers_unknown_words_from_subwords(lee_sentences):
 def test_scalar_counts_are_refused():
     with pytest.raises(InputError, match="Got 1 counts for 2 words"):
         Embeddings(["a", "b"], np.eye(2), counts=5)
+
+
+def test_non_numeric_vectors_are_refused():
+    with pytest.raises(InputError, match="must be numbers"):
+        Embeddings(["a"], np.array([["x", "y"]]))
