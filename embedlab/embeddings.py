@@ -315,6 +315,8 @@ class Embeddings:
 
         if method not in ANALOGY_METHODS:
             raise InputError(f"Unknown analogy method '{method}'; choose 3cosadd or 3cosmul.")
+        k = self._check_k(k)
+        restrict = self._check_restrict(restrict)
         if not questions:
             return []
         index = self._index(device)
@@ -327,16 +329,16 @@ class Embeddings:
             target = target / target.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
             def score(unit_rows, raw, sq):  # noqa: ANN001 - torch tensors
-                return unit_rows @ target.T
+                return target @ unit_rows.T
 
         else:
 
             def score(unit_rows, raw, sq):  # noqa: ANN001 - torch tensors
-                sims = (unit_rows @ abc.reshape(-1, abc.shape[2]).T).reshape(
-                    unit_rows.shape[0], -1, 3
+                sims = (abc.reshape(-1, abc.shape[2]) @ unit_rows.T).reshape(
+                    abc.shape[0], 3, -1
                 )
                 sims = (1.0 + sims) / 2.0
-                return sims[:, :, 1] * sims[:, :, 2] / (sims[:, :, 0] + 1e-3)
+                return sims[:, 1] * sims[:, 2] / (sims[:, 0] + 1e-3)
 
         rows, scores = index.top_by(score, len(questions), k=k, exclude=exclude, restrict=restrict)
         return [_neighbours(self._words, r, sc) for r, sc in zip(rows, scores, strict=True)]

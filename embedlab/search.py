@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 Metric = Literal["cosine", "euclidean"]
 METRICS: tuple[str, ...] = ("cosine", "euclidean")
-# Scores for the rows of one chunk: (unit rows, raw rows, squared norms) -> rows × queries.
+# Scores for the rows of one chunk: (unit rows, raw rows, squared norms) -> queries × rows.
+SCORE_BUDGET = 2**25
 ScoreFn = Callable[["torch.Tensor", "torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
@@ -82,13 +83,13 @@ class ExactIndex:
             q_unit = q / q.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
             def score(unit: torch.Tensor, raw: torch.Tensor, sq: torch.Tensor) -> torch.Tensor:
-                return unit @ q_unit.T
+                return q_unit @ unit.T
 
         else:
             q_sq = (q * q).sum(dim=1)
 
             def score(unit: torch.Tensor, raw: torch.Tensor, sq: torch.Tensor) -> torch.Tensor:
-                dist2 = sq[:, None] - 2.0 * (raw @ q.T) + q_sq[None, :]
+                dist2 = sq[None, :] - 2.0 * (q @ raw.T) + q_sq[:, None]
                 return -dist2.clamp_min(0.0).sqrt()
 
         ids, scores = self.top_by(
@@ -106,7 +107,12 @@ class ExactIndex:
         exclude: Sequence[Collection[int]] | None = None,
         restrict: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k rows by any score (higher is better) computed chunk by chunk."""
+        """Top-k rows by any score (higher is better) computed chunk by chunk.
+
+        `score` maps (unit rows, raw rows, squared norms) of a chunk to a queries × rows
+        tensor. Chunks shrink as queries grow, so one chunk's scores stay near
+        `SCORE_BUDGET` floats (128 MiB) however many queries come at once.
+        """
         import torch
 
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
@@ -115,10 +121,10 @@ class ExactIndex:
         best_i = torch.zeros((n_queries, 0), dtype=torch.long, device=self.device)
         if k == 0:
             return best_i.cpu().numpy(), best_s.cpu().numpy()
-        for start in range(0, n, self.chunk_rows):
-            stop = min(n, start + self.chunk_rows)
+        step = max(1024, min(self.chunk_rows, SCORE_BUDGET // max(1, n_queries)))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
             chunk = score(self._unit[start:stop], self._raw[start:stop], self._sq[start:stop])
-            chunk = chunk.T.contiguous()  # queries × rows
             if exclude is not None:
                 _mask(chunk, exclude, start, stop)
             s, i = chunk.topk(min(k, stop - start), dim=1)
