@@ -500,8 +500,9 @@ class Workspace:
         """Mark a run done, linked to the model it produced."""
         with self._db() as db:
             db.execute(
-                "UPDATE runs SET status='done', finished=?, model_id=?, info=? WHERE id=?",
-                (now(), model_id, json.dumps(_jsonable(dict(info))), run_id),
+                "UPDATE runs SET status='done', finished=?, model_id=?, info=?,"
+                " model_name=(SELECT name FROM models WHERE id=?) WHERE id=?",
+                (now(), model_id, json.dumps(_jsonable(dict(info))), model_id, run_id),
             )
 
     def fail_run(self, run_id: int, error: str, status: str = "failed") -> None:

@@ -118,7 +118,7 @@ def test_train_prints_json_summary(capsys, lee_corpus_file):
     assert len(summary["epoch_losses"]) == 2
     code, out, _ = run(capsys, "runs", "--json")
     runs = json.loads(out)
-    assert runs[0]["status"] == "done" and runs[0]["model_name"] is None
+    assert runs[0]["status"] == "done" and runs[0]["model_name"] == summary["model"]
 
 
 def test_train_fasttext(capsys, lee_corpus_file):
