@@ -24,6 +24,7 @@ from embedlab.errors import EmbedlabError, InputError, NotFoundError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+OOV_MIN_COUNTS = (2, 5, 10)  # out-of-vocabulary shares `ingest` reports
 
 
 class Cancelled(EmbedlabError):
@@ -130,10 +131,14 @@ def _ingest(args: argparse.Namespace, ws: Any, path: str, name: str | None) -> A
 # --- commands ---------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> None:
     ws = _workspace(args)
+    from embedlab.corpus import oov_share, read_vocab
+
     record = _ingest(args, ws, args.path, args.name)
     stats = record.stats
+    vocab = read_vocab(record.path)
+    oov = {n: round(oov_share(vocab, n), 6) for n in OOV_MIN_COUNTS}
     if args.json:
-        _print_json({"corpus": record.name, "path": str(record.path), **stats})
+        _print_json({"corpus": record.name, "path": str(record.path), **stats, "oov_share": oov})
         return
     print(
         f"Corpus '{record.name}': {stats['documents']:,} documents, {stats['sentences']:,} "
@@ -142,6 +147,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     )
     top = ", ".join(w for w, _ in stats.get("top_words", [])[:15])
     print(f"Most frequent: {top}")
+    shares = ", ".join(f"{share:.1%} at min-count {n}" for n, share in oov.items())
+    print(f"Tokens a trainer would drop as rare: {shares}.")
 
 
 def cmd_corpora(args: argparse.Namespace) -> None:

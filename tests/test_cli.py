@@ -59,6 +59,8 @@ def test_ingest_reports_statistics(capsys, home):
     stats = json.loads(out)
     assert stats["corpus"] == "lee_background" and stats["documents"] == 300
     assert stats["tokens"] > 50_000 and 0 < stats["vocabulary"] < stats["tokens"]
+    oov = stats["oov_share"]
+    assert 0 < oov["2"] < oov["5"] < oov["10"] < 0.5
     code, out, _ = run(capsys, "corpora", "--json")
     assert [c["name"] for c in json.loads(out)] == ["lee_background"]
 
