@@ -27,6 +27,7 @@ import os
 import secrets
 import shutil
 import struct
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -665,11 +666,13 @@ def _read_tsv(path: Path, limit: int | None, metadata: Path | None) -> _Parsed:
     if not vectors_path.is_file():
         raise FormatError(f"The folder {_q(path)} has no vectors.tsv; choose the projector folder.")
     meta_path = metadata if metadata is not None else _find_metadata(vectors_path)
-    if meta_path is None:
-        raise FormatError(
-            f"{_q(vectors_path)} has no words: projector vectors need their metadata.tsv, so "
-            "give it as metadata or put it beside the vectors file."
-        )
+    if meta_path is None:  # metadata is optional, as in the projector: rows are named by number
+        with vectors_path.open("rb") as f:
+            rows, _ = _read_tsv_rows(vectors_path, _text_lines(f), limit or sys.maxsize)
+        vectors = rows.finish()
+        words = [str(i) for i in range(len(vectors))]
+        _check_finite(vectors, words, vectors_path, lambda i: f"line {i + 1}")
+        return _Parsed(words, vectors, None)
     _check_exists(meta_path)
     words, counts = _read_metadata(meta_path)
     n = len(words) if limit is None else min(limit, len(words))

@@ -417,10 +417,6 @@ def assert_one_sentence(err: Exception, phrase: str) -> None:
     assert type(err.__cause__) is not pickle.UnpicklingError
 
 
-def tsv_without_metadata(tmp: Path) -> Path:
-    return write(tmp, "vectors.tsv", "1\t2\n")
-
-
 def tsv_count_mismatch(tmp: Path) -> Path:
     write(tmp, "metadata.tsv", "a\nb\n")
     return write(tmp, "vectors.tsv", "1\t2\n3\t4\n5\t6\n")
@@ -519,7 +515,6 @@ def fasttext_truncated(tmp: Path) -> Path:
 
 
 SETUPS: list[tuple[Callable[[Path], Path], str, str]] = [
-    (tsv_without_metadata, "tsv", "'vectors.tsv' has no words: projector vectors need"),
     (tsv_count_mismatch, "auto", "'vectors.tsv' has 3 rows but 'metadata.tsv' has 2 words"),
     (tsv_metadata_duplicate, "tsv", "'metadata.tsv' has the word 'a' twice, on lines 1 and 3"),
     (tsv_bad_count, "tsv", "'metadata.tsv' line 3 has the count 'many'"),
@@ -762,3 +757,9 @@ def test_native_meta_json_is_plain(emb: Embeddings, tmp_path: Path):
     meta = json.loads((folder / "meta.json").read_text())
     assert meta == {"name": "toy", "epochs": 3, "path": str(tmp_path), "dims": [1, 2],
                     "algo": 1, "lr": 0.5}
+
+
+def test_tsv_without_metadata_names_rows_by_number(tmp_path):
+    path = write(tmp_path, "vectors.tsv", "1\t2\n3\t4.5\n")
+    emb = read_vectors(path, "tsv")
+    assert emb.words == ("0", "1") and emb["1"].tolist() == [3.0, 4.5]
