@@ -201,15 +201,19 @@ class Workspace:
 
     # --- database -----------------------------------------------------------------------
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection in one transaction: committed on success, rolled back on error."""
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction: committed on success, rolled back on error.
+
+        Writers take the write lock up front (BEGIN IMMEDIATE) so two writers never
+        deadlock on an upgrade; readers use a plain BEGIN and, in WAL mode, never wait.
+        """
         db = sqlite3.connect(self.catalog, timeout=30.0, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA busy_timeout = 30000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA foreign_keys = ON")
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
             except BaseException:
@@ -324,13 +328,13 @@ class Workspace:
 
     def corpora(self) -> list[CorpusRecord]:
         """Every corpus, newest first."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT * FROM corpora ORDER BY id DESC").fetchall()
         return [self._corpus_row(r) for r in rows]
 
     def corpus(self, key: str | int) -> CorpusRecord:
         """A corpus by name or id."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT * FROM corpora WHERE name = ? OR (id = ? AND typeof(?) = 'integer')",
                 (str(key), key if isinstance(key, int) else -1, key),
@@ -424,13 +428,13 @@ class Workspace:
 
     def models(self) -> list[ModelRecord]:
         """Every model, newest first."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(self._MODEL_SQL + " ORDER BY m.id DESC").fetchall()
         return [self._model_row(r) for r in rows]
 
     def model(self, key: str | int) -> ModelRecord:
         """A model by name or id."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 self._MODEL_SQL + " WHERE m.name = ? OR (m.id = ? AND typeof(?) = 'integer')",
                 (str(key), key if isinstance(key, int) else -1, key),
@@ -536,14 +540,14 @@ class Workspace:
     def runs(self) -> list[RunRecord]:
         """Every run, newest first; runs whose process has died are marked failed first."""
         self.reap_dead_runs()
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
         return [self._run_row(r) for r in rows]
 
     def run(self, run_id: int) -> RunRecord:
         """One run by id (dead processes are noticed first)."""
         self.reap_dead_runs()
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"No run with id {run_id} in the workspace.")
@@ -551,7 +555,7 @@ class Workspace:
 
     def progress(self, run_id: int) -> list[dict[str, Any]]:
         """A run's progress events, in order."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT event FROM progress WHERE run_id = ? ORDER BY seq", (run_id,)
             ).fetchall()
@@ -559,12 +563,16 @@ class Workspace:
 
     def reap_dead_runs(self) -> int:
         """Mark running runs whose process is gone as failed; returns how many."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
-            dead = [r["id"] for r in rows if r["pid"] and not _alive(r["pid"])]
+        dead = [r["id"] for r in rows if r["pid"] and not _alive(r["pid"])]
+        if not dead:
+            return 0
+        with self._db() as db:
             for run_id in dead:
                 db.execute(
-                    "UPDATE runs SET status='failed', finished=?, error=? WHERE id=?",
+                    "UPDATE runs SET status='failed', finished=?, error=?"
+                    " WHERE id=? AND status='running'",
                     (now(), "The training process stopped unexpectedly; start it again.", run_id),
                 )
         return len(dead)
@@ -582,7 +590,7 @@ class Workspace:
     def metrics(self, model: str | int) -> dict[str, dict[str, Any]]:
         """The latest result of each benchmark run on a model."""
         record = self.model(model)
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT benchmark, result FROM metrics WHERE model_id = ? ORDER BY id",
                 (record.id,),
