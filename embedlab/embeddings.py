@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
+from embedlab.checks import positive_int
 from embedlab.errors import InputError, UnknownWordError
 from embedlab.search import METRICS, ExactIndex, Metric
 from embedlab.subwords import Subwords
@@ -233,18 +234,6 @@ class Embeddings:
             self._indexes[resolved] = ExactIndex(self._vectors, device=resolved)
         return self._indexes[resolved]
 
-    def _check_k(self, k: int) -> int:
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
-            raise InputError(f"k must be a whole number from 1 to {MAX_K}; got {k!r}.")
-        return int(k)
-
-    def _check_restrict(self, restrict: int | None) -> int | None:
-        if restrict is None:
-            return None
-        if isinstance(restrict, bool) or not isinstance(restrict, int | np.integer) or restrict < 1:
-            raise InputError(f"restrict must be a positive number of words; got {restrict!r}.")
-        return int(restrict)
-
     def neighbours(
         self,
         query: str | np.ndarray,
@@ -260,8 +249,8 @@ class Embeddings:
         words (the most frequent ones, for a trained model). Cosine scores are
         similarities; euclidean scores are distances.
         """
-        k = self._check_k(k)
-        restrict = self._check_restrict(restrict)
+        k = positive_int(k, "k", maximum=MAX_K)
+        restrict = positive_int(restrict, "restrict", allow_none=True)
         if metric not in METRICS:
             raise InputError(f"Unknown metric '{metric}'; choose cosine or euclidean.")
         skip = set(exclude)
@@ -297,8 +286,8 @@ class Embeddings:
         with b − a + c (unit vectors); 3CosMul (Levy & Goldberg, 2014) ranks by
         cos'(d, b)·cos'(d, c) / (cos'(d, a) + 0.001) with cos' = (1 + cos) / 2.
         """
-        k = self._check_k(k)
-        restrict = self._check_restrict(restrict)
+        k = positive_int(k, "k", maximum=MAX_K)
+        restrict = positive_int(restrict, "restrict", allow_none=True)
         results = self.analogies([(a, b, c)], k=k, method=method, restrict=restrict, device=device)
         return results[0]
 
@@ -315,8 +304,8 @@ class Embeddings:
 
         if method not in ANALOGY_METHODS:
             raise InputError(f"Unknown analogy method '{method}'; choose 3cosadd or 3cosmul.")
-        k = self._check_k(k)
-        restrict = self._check_restrict(restrict)
+        k = positive_int(k, "k", maximum=MAX_K)
+        restrict = positive_int(restrict, "restrict", allow_none=True)
         if not questions:
             return []
         index = self._index(device)

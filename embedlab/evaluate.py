@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from embedlab.checks import positive_int
 from embedlab.embeddings import ANALOGY_METHODS, AnalogyMethod, Embeddings
 from embedlab.errors import FormatError, InputError, NotInstalled
 
@@ -37,7 +38,9 @@ BENCHMARKS: dict[str, str] = {
 }
 BenchmarkKind = Literal["analogy", "similarity"]
 _KINDS: dict[str, BenchmarkKind] = {
-    "analogy": "analogy", "ws353": "similarity", "simlex": "similarity"
+    "analogy": "analogy",
+    "ws353": "similarity",
+    "simlex": "similarity",
 }
 DEFAULT_RESTRICT = 300_000
 WORST_PAIRS = 20
@@ -322,12 +325,6 @@ def _detect_kind(path: Path) -> BenchmarkKind:
 
 
 # --- shared checks ---------------------------------------------------------------------
-def _check_restrict(restrict: int | None) -> int | None:
-    if restrict is None:
-        return None
-    if isinstance(restrict, bool) or not isinstance(restrict, int | np.integer) or restrict < 1:
-        raise InputError(f"restrict must be a positive number of words or None; got {restrict!r}.")
-    return int(restrict)
 
 
 def _folder(case_insensitive: bool) -> Callable[[str], str]:
@@ -382,7 +379,7 @@ def evaluate_analogies(
     """
     if method not in ANALOGY_METHODS:
         raise InputError(f"Unknown analogy method '{method}'; choose 3cosadd or 3cosmul.")
-    restrict = _check_restrict(restrict)
+    restrict = positive_int(restrict, "restrict", allow_none=True)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"batch_size must be a positive whole number; got {batch_size!r}.")
     name, file = _resolve("analogy" if path is None else path)
@@ -504,7 +501,7 @@ def evaluate_similarity(
     >>> r.pairs, r.total, r.spearman, round(r.pearson, 3)
     (3, 353, 1.0, 0.715)
     """
-    restrict = _check_restrict(restrict)
+    restrict = positive_int(restrict, "restrict", allow_none=True)
     if isinstance(path_or_name, str) and _KINDS.get(path_or_name, "similarity") != "similarity":
         raise InputError(
             f"'{path_or_name}' is an analogy benchmark; use evaluate_analogies for it."
@@ -556,9 +553,7 @@ def _worst_pairs(
 
     gap = np.abs(rankdata(human) - rankdata(model))
     order = [i for i in np.argsort(-gap, kind="stable")[:WORST_PAIRS] if gap[i] > 0]
-    return [
-        SimilarityPair(used[i][0], used[i][1], float(human[i]), float(model[i])) for i in order
-    ]
+    return [SimilarityPair(used[i][0], used[i][1], float(human[i]), float(model[i])) for i in order]
 
 
 # --- one entry point -------------------------------------------------------------------

@@ -377,7 +377,7 @@ def test_zero_coverage_is_an_input_error(toy, lee, tmp_path):
     ("kwargs", "match"),
     [
         ({"method": "3cosfoo"}, "Unknown analogy method '3cosfoo'"),
-        ({"restrict": 0}, "restrict must be a positive number"),
+        ({"restrict": 0}, "restrict must be a whole number"),
         ({"batch_size": 0}, "batch_size must be a positive whole number"),
         ({"device": "tpu"}, "Unknown device 'tpu'"),
     ],
