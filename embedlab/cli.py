@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -25,10 +24,6 @@ from embedlab.errors import EmbedlabError, InputError, NotFoundError
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 OOV_MIN_COUNTS = (2, 5, 10)  # out-of-vocabulary shares `ingest` reports
-
-
-class Cancelled(EmbedlabError):
-    """The run was stopped by a signal (the app's Cancel button sends SIGTERM)."""
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -185,89 +180,67 @@ def _train_config(args: argparse.Namespace):  # noqa: ANN202 - TrainConfig
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from embedlab.train import train
+    from embedlab.jobs import create_training_run, run_training
 
     started = time.perf_counter()
     ws = _workspace(args)
-    config = _train_config(args)
-    if args.name:
-        from embedlab.workspace import check_name
+    if args.run_id is not None:  # a job the app queued: its config is in the catalog
+        run_id = args.run_id
+    else:
+        if args.corpus is None:
+            raise InputError("Give a CORPUS: a corpus name (`embedlab corpora`) or a file path.")
+        config = _train_config(args)
+        if args.name:
+            from embedlab.workspace import check_name
 
-        if ws.has_model(check_name(args.name)):
-            raise InputError(f"A model named '{args.name}' already exists; choose another --name.")
-    try:
-        corpus = ws.corpus(args.corpus)
-    except NotFoundError:
-        if not Path(args.corpus).exists():
-            raise NotFoundError(
-                f"'{args.corpus}' is neither a corpus in the workspace nor a file; "
-                "`embedlab corpora` lists the corpora."
-            ) from None
-        corpus = _ingest(args, ws, args.corpus, None)
-    run_id = args.run_id or ws.create_run(config.algo, config.to_dict(), corpus.id, args.name)
-    ws.start_run(run_id)
-    bar = _bar(config.epochs, "epoch", f"train {config.algo}")
+            if ws.has_model(check_name(args.name)):
+                raise InputError(
+                    f"A model named '{args.name}' already exists; choose another --name."
+                )
+        try:
+            corpus = ws.corpus(args.corpus)
+        except NotFoundError:
+            if not Path(args.corpus).exists():
+                raise NotFoundError(
+                    f"'{args.corpus}' is neither a corpus in the workspace nor a file; "
+                    "`embedlab corpora` lists the corpora."
+                ) from None
+            corpus = _ingest(args, ws, args.corpus, None)
+        run_id = create_training_run(ws, corpus.id, config, args.name)
+    run = ws.run(run_id)
+    epochs = int(run.config.get("epochs", 1))
+    bar = _bar(epochs, "epoch", f"train {run.algo}")
 
     def on_progress(event: Any) -> None:
-        ws.add_progress(run_id, event)
         if bar is not None and event.stage == "epoch":
-            bar.n = round(event.fraction * config.epochs, 2)
+            bar.n = round(event.fraction * epochs, 2)
             bar.set_postfix_str(f"{event.words_per_sec:,.0f} words/s")
             bar.refresh()
 
-    def on_term(signum: int, frame: Any) -> None:
-        raise Cancelled("The run was cancelled.")
-
-    previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        emb = train(corpus.path, config, on_progress)
-        name = args.name or f"{corpus.name}-{_short_algo(config)}"
-        record = ws.add_model(
-            emb.with_meta(name=name), name=args.name, corpus_id=corpus.id, run_id=run_id
-        )
-    except Cancelled as err:
-        ws.fail_run(run_id, str(err), status="cancelled")
-        raise
-    except EmbedlabError as err:
-        ws.fail_run(run_id, str(err))
-        raise
-    except BaseException as err:
-        ws.fail_run(run_id, f"Training failed: {type(err).__name__}: {err}")
-        raise
+        record = run_training(ws, run_id, on_progress)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if bar is not None:
             bar.close()
-    seconds = time.perf_counter() - started
-    timings = dict(emb.meta.get("timings", {}))
+    run = ws.run(run_id)
     summary = {
+        **run.info,
         "model": record.name,
         "run": run_id,
-        "corpus": corpus.name,
-        "vocab": len(emb),
-        "dim": emb.dim,
-        "seconds": round(seconds, 3),
-        "train_seconds": timings.get("train_seconds"),
-        "words_per_sec": emb.meta.get("words_per_sec"),
-        "epoch_losses": emb.meta.get("epoch_losses", []),
-        "config": config.to_dict(),
+        "corpus": record.corpus_name,
+        "seconds": round(time.perf_counter() - started, 3),
+        "config": run.config,
     }
-    ws.finish_run(run_id, record.id, summary)
     if args.json:
         _print_json(summary)
         return
+    from embedlab.train import TrainConfig
+
     print(
-        f"Trained '{record.name}' ({config.describe()}): {len(emb):,} words × {emb.dim}d in "
-        f"{seconds:.1f} s ({summary['words_per_sec'] or 0:,.0f} words/s)."
+        f"Trained '{record.name}' ({TrainConfig.from_dict(run.config).describe()}): "
+        f"{record.vocab:,} words × {record.dim}d in {summary['seconds']:.1f} s "
+        f"({summary.get('words_per_sec') or 0:,.0f} words/s)."
     )
-
-
-def _short_algo(config: Any) -> str:
-    if config.algo in ("word2vec", "fasttext"):
-        arch = "sg" if config.architecture == "skipgram" else "cbow"
-        loss = "-hs" if config.loss == "hs" else ""
-        return f"{'w2v' if config.algo == 'word2vec' else 'ft'}-{arch}{loss}-{config.dim}d"
-    return f"{config.algo}-{config.dim}d"
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -548,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("corpora", cmd_corpora, "list the corpora in the workspace")
 
     p = command("train", cmd_train, "train word vectors on a corpus (a workspace corpus or a file)")
-    p.add_argument("corpus", metavar="CORPUS")
+    p.add_argument("corpus", metavar="CORPUS", nargs="?")
     p.add_argument("--algo", default="word2vec", help="word2vec or fasttext (default word2vec)")
     arch = p.add_mutually_exclusive_group()
     arch.add_argument("--sg", action="store_true", help="skip-gram (default)")
