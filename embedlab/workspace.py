@@ -238,6 +238,10 @@ class Workspace:
             n += 1
         return f"{base}-{n}"
 
+    def _relative(self, path: Path) -> str:
+        """Paths are stored relative to the root, so a workspace folder can be moved."""
+        return path.relative_to(self.root).as_posix()
+
     def _place(self, tmp: Path, kind: str, name: str) -> Path:
         final = self.root / kind / f"{slug(name)}-{uuid.uuid4().hex[:8]}"
         os.replace(tmp, final)
@@ -290,7 +294,13 @@ class Workspace:
                     cur = db.execute(
                         "INSERT INTO corpora (name, path, source, created, stats)"
                         " VALUES (?,?,?,?,?)",
-                        (final_name, str(final), label, now(), json.dumps(stats.to_dict())),
+                        (
+                            final_name,
+                            self._relative(final),
+                            label,
+                            now(),
+                            json.dumps(stats.to_dict()),
+                        ),
                     )
                 except BaseException:
                     shutil.rmtree(final, ignore_errors=True)
@@ -320,7 +330,7 @@ class Workspace:
         return CorpusRecord(
             row["id"],
             row["name"],
-            Path(row["path"]),
+            self.root / row["path"],
             row["source"],
             row["created"],
             json.loads(row["stats"]),
@@ -389,7 +399,7 @@ class Workspace:
                         " created, meta) VALUES (?,?,?,?,?,?,?,?,?)",
                         (
                             final_name,
-                            str(final),
+                            self._relative(final),
                             str(meta.get("origin", "imported")),
                             corpus_id,
                             run_id,
@@ -411,7 +421,7 @@ class Workspace:
         return ModelRecord(
             row["id"],
             row["name"],
-            Path(row["path"]),
+            self.root / row["path"],
             row["origin"],
             row["corpus_id"],
             row["corpus_name"],
@@ -603,7 +613,7 @@ class Workspace:
         removed = []
         with self._db() as db:  # the write lock keeps a concurrent add from being swept
             sql = "SELECT path FROM corpora UNION SELECT path FROM models"
-            listed = {Path(r[0]) for r in db.execute(sql)}
+            listed = {self.root / r[0] for r in db.execute(sql)}
             for kind in ("corpora", "models"):
                 for path in (self.root / kind).iterdir():
                     if path not in listed:

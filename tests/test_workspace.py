@@ -145,3 +145,12 @@ def test_two_processes_share_one_workspace(tmp_path):
         i = int(name[1:])
         np.testing.assert_array_equal(ws.load_model(name).vectors, small(seed=i).vectors)
     assert len(ws.runs()) == 16
+
+
+def test_a_workspace_folder_can_be_moved(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    ws.add_model(small(), name="toy")
+    (tmp_path / "ws").rename(tmp_path / "moved")
+    moved = Workspace(tmp_path / "moved")
+    assert moved.load_model("toy").shape == (5, 4)
+    assert moved.collect_garbage() == []
