@@ -1,7 +1,7 @@
 """embedlab's web app: navigation over pages/ and a sidebar shared by every page.
 
-Run it with `make run` or `embedlab app`. The pages read widgets, call one embedlab
-function and draw what comes back; all computing lives in the embedlab package.
+Run it with `make run` or `embedlab app`. Pages read widgets, call one embedlab function
+and draw what comes back; everything they compute lives in the embedlab package.
 """
 
 from __future__ import annotations
@@ -10,24 +10,25 @@ from pathlib import Path
 
 import streamlit as st
 
-from embedlab.workspace import Workspace
+from embedlab import ui
 
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="embedlab", page_icon="🧭", layout="wide")
-
-
-@st.cache_resource
-def workspace() -> Workspace:
-    """One Workspace per server process (EMBEDLAB_HOME or ./.embedlab)."""
-    return Workspace()
-
-
-ws = workspace()
-with st.sidebar:
-    st.caption(f"Workspace: `{ws.root}`")
-    models = ws.models()
-    st.caption(f"{len(models)} model(s), {len(ws.corpora())} corpus/corpora in the catalog.")
-
-page = st.navigation([st.Page(PAGES / "home.py", title="Home", icon="🏠", default=True)])
-page.run()
+ui.sidebar()
+page = st.navigation(
+    {
+        "Build": [
+            st.Page(PAGES / "corpus.py", title="Corpus", icon="📚", default=True),
+            st.Page(PAGES / "train.py", title="Train", icon="🏋️"),
+            st.Page(PAGES / "models.py", title="Models", icon="🗂️"),
+        ],
+        "Explore": [
+            st.Page(PAGES / "neighbours.py", title="Neighbours", icon="🔎"),
+            st.Page(PAGES / "analogies.py", title="Analogies", icon="➗"),
+            st.Page(PAGES / "projection.py", title="Projection", icon="🗺️"),
+            st.Page(PAGES / "evaluate.py", title="Evaluate", icon="📏"),
+        ],
+    }
+)
+ui.guarded(page)

@@ -1,0 +1,6 @@
+"""analogies page (being built)."""
+
+import streamlit as st
+
+st.title("Analogies")
+st.info("This page is being built.")

@@ -1,0 +1,6 @@
+"""corpus page (being built)."""
+
+import streamlit as st
+
+st.title("Corpus")
+st.info("This page is being built.")
