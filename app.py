@@ -14,20 +14,20 @@ from embedlab import ui
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="embedlab", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="embedlab", page_icon=":material/explore:", layout="wide")
 ui.sidebar()
 page = st.navigation(
     {
         "Build": [
-            st.Page(PAGES / "corpus.py", title="Corpus", icon="📚", default=True),
-            st.Page(PAGES / "train.py", title="Train", icon="🏋️"),
-            st.Page(PAGES / "models.py", title="Models", icon="🗂️"),
+            st.Page(PAGES / "corpus.py", title="Corpus", icon=":material/library_books:", default=True),
+            st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
+            st.Page(PAGES / "models.py", title="Models", icon=":material/inventory_2:"),
         ],
         "Explore": [
-            st.Page(PAGES / "neighbours.py", title="Neighbours", icon="🔎"),
-            st.Page(PAGES / "analogies.py", title="Analogies", icon="➗"),
-            st.Page(PAGES / "projection.py", title="Projection", icon="🗺️"),
-            st.Page(PAGES / "evaluate.py", title="Evaluate", icon="📏"),
+            st.Page(PAGES / "neighbours.py", title="Neighbours", icon=":material/hub:"),
+            st.Page(PAGES / "analogies.py", title="Analogies", icon=":material/compare_arrows:"),
+            st.Page(PAGES / "projection.py", title="Projection", icon=":material/scatter_plot:"),
+            st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
         ],
     }
 )
