@@ -10,23 +10,27 @@ import pickle
 import struct
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.test.utils import datapath
 
-from embedlab import formats
 from embedlab.embeddings import Embeddings
 from embedlab.errors import FormatError, InputError
 from embedlab.formats import (
     READ_FORMATS,
     WRITE_FORMATS,
+    binary,
     detect_format,
     load_native,
+    native,
     read_vectors,
     read_vectors_bytes,
     save_native,
+    text,
+    tsv,
     write_vectors,
 )
 
@@ -174,7 +178,10 @@ def test_text_counts_are_not_stored(emb: Embeddings, tmp_path: Path):
 def test_read_meta(tmp_path: Path):
     path = write(tmp_path, "wiki.vec", "1 2\nhello 1 2\n")
     assert dict(read_vectors(path).meta) == {
-        "name": "wiki", "origin": "imported", "format": "word2vec", "source": str(path),
+        "name": "wiki",
+        "origin": "imported",
+        "format": "word2vec",
+        "source": str(path),
     }
     assert read_vectors(path, name="mine").name == "mine"
 
@@ -236,11 +243,17 @@ def test_reads_what_gensim_writes(emb: Embeddings, tmp_path: Path, binary: bool)
     assert_same(emb, read_vectors(path))
 
 
-@pytest.mark.parametrize(("fmt", "binary", "no_header"), [
-    ("word2vec", False, False), ("word2vec-bin", True, False), ("glove", False, True),
-])
-def test_gensim_reads_what_we_write(emb: Embeddings, tmp_path: Path, fmt: str, binary: bool,
-                                    no_header: bool):
+@pytest.mark.parametrize(
+    ("fmt", "binary", "no_header"),
+    [
+        ("word2vec", False, False),
+        ("word2vec-bin", True, False),
+        ("glove", False, True),
+    ],
+)
+def test_gensim_reads_what_we_write(
+    emb: Embeddings, tmp_path: Path, fmt: str, binary: bool, no_header: bool
+):
     [path] = write_vectors(emb, tmp_path / "ours", fmt)
     kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header)
     assert kv.index_to_key == list(emb.words)
@@ -352,53 +365,124 @@ ERRORS: list[tuple[str, str, str | bytes, str, str]] = [
     ("no-header", "v.txt", "a 1 2\n", "word2vec", "'v.txt' line 1 should be a header"),
     ("zero-header", "v.txt", "0 2\n", "auto", "'v.txt' line 1 header '0 2' must give a positive"),
     ("header-only", "v.txt", "2 3\n", "auto", "'v.txt' header says 2 words but the file has 0"),
-    ("few-values", "v.txt", "2 3\na 1 2 3\nb 1 2\n", "auto",
-     "'v.txt' line 3 has 2 values but the header says 3 dimensions"),
-    ("many-values", "v.txt", "1 3\na 1 2 3 4\n", "auto",
-     "'v.txt' line 2 has 4 values but the header says 3 dimensions"),
+    (
+        "few-values",
+        "v.txt",
+        "2 3\na 1 2 3\nb 1 2\n",
+        "auto",
+        "'v.txt' line 3 has 2 values but the header says 3 dimensions",
+    ),
+    (
+        "many-values",
+        "v.txt",
+        "1 3\na 1 2 3 4\n",
+        "auto",
+        "'v.txt' line 2 has 4 values but the header says 3 dimensions",
+    ),
     ("no-word", "v.txt", "1 2\n 1 2\n", "word2vec", "'v.txt' line 2 has no word"),
-    ("non-numeric", "v.txt", "2 2\na 1 2\nb 1 x2\n", "auto",
-     "'v.txt' line 3 has the non-numeric value 'x2'"),
-    ("nan", "v.txt", "2 2\na 1 2\nb nan 1\n", "auto",
-     "'v.txt' line 3: the vector of 'b' contains NaN or infinity"),
+    (
+        "non-numeric",
+        "v.txt",
+        "2 2\na 1 2\nb 1 x2\n",
+        "auto",
+        "'v.txt' line 3 has the non-numeric value 'x2'",
+    ),
+    (
+        "nan",
+        "v.txt",
+        "2 2\na 1 2\nb nan 1\n",
+        "auto",
+        "'v.txt' line 3: the vector of 'b' contains NaN or infinity",
+    ),
     ("inf", "v.txt", "2 2\na 1 2\nb 1 -inf\n", "auto", "the vector of 'b' contains NaN"),
     ("overflow", "v.txt", "1 1\na 1e39\n", "auto", "the vector of 'a' contains NaN"),
-    ("fewer-rows", "v.txt", "3 1\na 1\nb 2\n", "auto",
-     "'v.txt' header says 3 words but the file has 2"),
-    ("more-rows", "v.txt", "1 1\na 1\nb 2\n", "auto",
-     "'v.txt' header says 1 word but the file has 2"),
-    ("duplicate", "v.txt", "3 1\na 1\nb 2\na 3\n", "auto",
-     "'v.txt' has the word 'a' twice, on lines 2 and 4"),
+    (
+        "fewer-rows",
+        "v.txt",
+        "3 1\na 1\nb 2\n",
+        "auto",
+        "'v.txt' header says 3 words but the file has 2",
+    ),
+    (
+        "more-rows",
+        "v.txt",
+        "1 1\na 1\nb 2\n",
+        "auto",
+        "'v.txt' header says 1 word but the file has 2",
+    ),
+    (
+        "duplicate",
+        "v.txt",
+        "3 1\na 1\nb 2\na 3\n",
+        "auto",
+        "'v.txt' has the word 'a' twice, on lines 2 and 4",
+    ),
     ("not-text", "v.txt", b"1 1\n\x81\x8d 1\n", "auto", "'v.txt' line 2 is neither UTF-8 nor"),
-    ("glove-ragged", "g.txt", "a 1 2\nb 1\n", "auto",
-     "'g.txt' line 2 has 1 value but the first row has 2 values"),
-    ("glove-long", "g.txt", "a 1 2\nb 1 2 3\n", "auto",
-     "'g.txt' line 2 has 3 values but the first row has 2 values"),
+    (
+        "glove-ragged",
+        "g.txt",
+        "a 1 2\nb 1\n",
+        "auto",
+        "'g.txt' line 2 has 1 value but the first row has 2 values",
+    ),
+    (
+        "glove-long",
+        "g.txt",
+        "a 1 2\nb 1 2 3\n",
+        "auto",
+        "'g.txt' line 2 has 3 values but the first row has 2 values",
+    ),
     ("glove-no-numbers", "g.txt", "hello world\n", "glove", "'g.txt' line 1 has no numbers"),
-    ("glove-duplicate", "g.txt", "a 1\nb 2\na 3\n", "auto",
-     "'g.txt' has the word 'a' twice, on lines 1 and 3"),
-    ("bin-truncated", "v.bin", TWO_BIN[:-6], "auto",
-     "'v.bin' ends after 1 of 2 words; the file is truncated"),
-    ("bin-header-more", "v.bin", bin_file(["a"], np.ones((1, 2)), count=5), "auto",
-     "'v.bin' ends after 1 of 5 words"),
+    (
+        "glove-duplicate",
+        "g.txt",
+        "a 1\nb 2\na 3\n",
+        "auto",
+        "'g.txt' has the word 'a' twice, on lines 1 and 3",
+    ),
+    (
+        "bin-truncated",
+        "v.bin",
+        TWO_BIN[:-6],
+        "auto",
+        "'v.bin' ends after 1 of 2 words; the file is truncated",
+    ),
+    (
+        "bin-header-more",
+        "v.bin",
+        bin_file(["a"], np.ones((1, 2)), count=5),
+        "auto",
+        "'v.bin' ends after 1 of 5 words",
+    ),
     ("bin-extra", "v.bin", TWO_BIN + b"c \x00\x00", "auto", "'v.bin' has more data after the 2"),
-    ("bin-duplicate", "v.bin", bin_file(["a", "a"], np.ones((2, 2))), "auto",
-     "'v.bin' has the word 'a' twice (words 1 and 2)"),
+    (
+        "bin-duplicate",
+        "v.bin",
+        bin_file(["a", "a"], np.ones((2, 2))),
+        "auto",
+        "'v.bin' has the word 'a' twice (words 1 and 2)",
+    ),
     ("bin-nan", "v.bin", NAN_BIN, "auto", "'v.bin' word 2: the vector of 'b' contains NaN"),
     ("bin-on-text", "v.txt", "1 2\na 1 2\n", "word2vec-bin", "'v.txt' holds text rows"),
     ("text-on-bin", "v.bin", TWO_BIN, "word2vec", "'v.bin' holds binary data after its header"),
     ("gzip", "v.txt.gz", gzip.compress(b"1 1\na 1\n"), "auto", "'v.txt.gz' is gzip-compressed"),
     ("zip", "v.zip", b"PK\x03\x04rest", "auto", "'v.zip' is a zip archive"),
     ("npy", "v.npy", b"\x93NUMPY\x01\x00rest", "auto", "'v.npy' is a bare .npy array"),
-    ("unknown", "notes.md", "# Title\nsome prose\n", "auto",
-     "'notes.md' is not a vector format embedlab knows"),
+    (
+        "unknown",
+        "notes.md",
+        "# Title\nsome prose\n",
+        "auto",
+        "'notes.md' is not a vector format embedlab knows",
+    ),
     ("fasttext-not", "m.bin", "a 1 2\n", "fasttext", "'m.bin' is not a fastText .bin model"),
     ("native-file", "model", "not a folder", "native", "'model' is a file, but the native format"),
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "fmt", "phrase"),
-                         [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("name", "content", "fmt", "phrase"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_format_errors(tmp_path: Path, name: str, content: str | bytes, fmt: str, phrase: str):
     path = write(tmp_path, name, content)
     with pytest.raises(FormatError) as info:
@@ -536,8 +620,9 @@ SETUPS: list[tuple[Callable[[Path], Path], str, str]] = [
 
 
 @pytest.mark.parametrize(("setup", "fmt", "phrase"), SETUPS, ids=[s[0].__name__ for s in SETUPS])
-def test_format_errors_in_folders(tmp_path: Path, setup: Callable[[Path], Path], fmt: str,
-                                  phrase: str):
+def test_format_errors_in_folders(
+    tmp_path: Path, setup: Callable[[Path], Path], fmt: str, phrase: str
+):
     path = setup(tmp_path)
     with pytest.raises(FormatError) as info:
         read_vectors(path, fmt)
@@ -549,7 +634,7 @@ def test_format_errors_in_folders(tmp_path: Path, setup: Callable[[Path], Path],
     [
         (lambda p: read_vectors(p / "missing.txt"), "'missing.txt' does not exist"),
         (lambda p: read_vectors(p, "xml"), "Unknown format 'xml'; choose one of: auto, word2vec"),
-        (lambda p: read_vectors(p, limit=0), "limit must be a positive whole number"),
+        (lambda p: read_vectors(p, limit=0), "limit must be a whole number of at least 1; got 0"),
         (lambda p: read_vectors(p, "word2vec"), "is a folder; choose the word2vec file"),
         (lambda p: detect_format(p / "missing.txt"), "'missing.txt' does not exist"),
     ],
@@ -680,37 +765,45 @@ def test_meta_must_be_json(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    ("fmt", "writer"),
+    ("fmt", "module", "writer"),
     [
-        ("word2vec", "_format_row"),
-        ("glove", "_format_row"),
-        ("tsv", "_format_row"),
-        ("word2vec-bin", "_bin_records"),
+        ("word2vec", text, "format_row"),
+        ("glove", text, "format_row"),
+        ("tsv", tsv, "format_row"),
+        ("word2vec-bin", binary, "_records"),
     ],
+    ids=["word2vec", "glove", "tsv", "word2vec-bin"],
 )
-def test_failed_write_leaves_target_unchanged(emb: Embeddings, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch, fmt: str,
-                                              writer: str):
+def test_failed_write_leaves_target_unchanged(
+    emb: Embeddings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    module: ModuleType,
+    writer: str,
+):
     out = tmp_path / "out"
     write_vectors(emb, out, fmt)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
-    real = getattr(formats, writer)
+    real = getattr(module, writer)
     calls = {"n": 0}
 
     def failing(*args, **kwargs):
-        if writer == "_bin_records":
+        if writer == "_records":
+
             def records():
                 for i, rec in enumerate(real(*args, **kwargs)):
                     if i == 3:
                         raise OSError(28, "No space left on device")
                     yield rec
+
             return records()
         calls["n"] += 1
         if calls["n"] > 3:
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(formats, writer, failing)
+    monkeypatch.setattr(module, writer, failing)
     with pytest.raises(InputError, match="No space left on device"):
         write_vectors(emb.top(6), out, fmt)
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -721,17 +814,18 @@ def test_failed_write_leaves_target_unchanged(emb: Embeddings, tmp_path: Path,
     assert not fresh.exists() or not any(fresh.iterdir())
 
 
-def test_failed_native_save_leaves_target_unchanged(emb: Embeddings, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch):
+def test_failed_native_save_leaves_target_unchanged(
+    emb: Embeddings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     folder = save_native(emb, tmp_path / "m")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    real = formats._write_native_files
+    real = native._write_files
 
     def failing(e, tmp, vectors_as, meta):
         real(e, tmp, vectors_as, meta)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(formats, "_write_native_files", failing)
+    monkeypatch.setattr(native, "_write_files", failing)
     with pytest.raises(InputError, match="No space left"):
         save_native(emb.top(2), folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
@@ -755,8 +849,14 @@ def test_native_meta_json_is_plain(emb: Embeddings, tmp_path: Path):
     extra = {"path": tmp_path, "dims": np.array([1, 2]), "algo": Algo.SG, "lr": np.float32(0.5)}
     folder = save_native(emb.with_meta(**extra), tmp_path / "m")
     meta = json.loads((folder / "meta.json").read_text())
-    assert meta == {"name": "toy", "epochs": 3, "path": str(tmp_path), "dims": [1, 2],
-                    "algo": 1, "lr": 0.5}
+    assert meta == {
+        "name": "toy",
+        "epochs": 3,
+        "path": str(tmp_path),
+        "dims": [1, 2],
+        "algo": 1,
+        "lr": 0.5,
+    }
 
 
 def test_tsv_without_metadata_names_rows_by_number(tmp_path):

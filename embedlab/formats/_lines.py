@@ -1,0 +1,111 @@
+"""Lines of a text vector file: numbering, the "count dim" header, rows of numbers.
+
+>>> parse_header(b"3 300\\r\\n"), parse_header(b"the 0.1 0.2")
+((3, 300), None)
+>>> trailing_numbers([b"new", b"york", b"1.5", b"-2"])
+2
+>>> rows = GrowingMatrix(dim=2, capacity=1)
+>>> for row in ([1, 2], [3, 4], [5, 6]):
+...     rows.append(row)
+>>> rows.finish().tolist()
+[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from embedlab.errors import FormatError
+from embedlab.formats._common import is_number, quoted, show
+
+SNIFF_BYTES = 64 * 1024
+
+
+def strip_bom(line: bytes) -> bytes:
+    """`line` without a leading UTF-8 byte order mark."""
+    return line[3:] if line.startswith(b"\xef\xbb\xbf") else line
+
+
+def text_lines(f: IO[bytes], start: int = 1) -> Iterator[tuple[int, bytes]]:
+    """Numbered, right-stripped, non-blank lines of a binary file."""
+    for lineno, raw in enumerate(f, start):
+        line = raw.rstrip(b" \t\r\n")
+        if lineno == 1:
+            line = strip_bom(line)
+        if line:
+            yield lineno, line
+
+
+def trailing_numbers(fields: Sequence[bytes]) -> int:
+    """How many fields at the end are numbers; the first field is always the word."""
+    n = 0
+    for token in reversed(fields[1:]):
+        if not is_number(token):
+            break
+        n += 1
+    return n
+
+
+def parse_header(line: bytes) -> tuple[int, int] | None:
+    """ "count dim" as two ints, or None when the line is not such a header."""
+    fields = [f for f in line.strip(b" \t\r\n").split(b" ") if f]
+    if len(fields) == 2 and all(f.isdigit() for f in fields):
+        return int(fields[0]), int(fields[1])
+    return None
+
+
+def starts_with_header(head: bytes) -> bool:
+    """Whether the first line of `head` is a word2vec header (fastText's .vec has one)."""
+    return parse_header(strip_bom(head).partition(b"\n")[0]) is not None
+
+
+def read_header(path: Path, line: bytes) -> tuple[int, int]:
+    """The header of a word2vec file (text or binary); raise naming what is wrong with it."""
+    header = parse_header(line)
+    if header is None:
+        raise FormatError(
+            f"{quoted(path)} line 1 should be a header 'words dimensions' such as '1000 300' but "
+            f"is '{show(line)}'; if the file has no header, read it as glove."
+        )
+    if header[0] < 1 or header[1] < 1:
+        raise FormatError(
+            f"{quoted(path)} line 1 header '{show(line)}' must give a positive word count and "
+            "dimension; fix the header."
+        )
+    return header
+
+
+class GrowingMatrix:
+    """A float32 matrix that grows by doubling while rows are read."""
+
+    def __init__(self, dim: int, capacity: int = 1024) -> None:
+        self.data = np.empty((max(1, capacity), dim), dtype=np.float32)
+        self.n = 0
+
+    def append(self, row: Any) -> None:
+        """Add one row (anything numpy turns into `dim` float32s)."""
+        if self.n == self.data.shape[0]:
+            self.data.resize((2 * self.n, self.data.shape[1]), refcheck=False)
+        self.data[self.n] = row
+        self.n += 1
+
+    def finish(self) -> np.ndarray:
+        """The rows appended so far, as one array (the buffer is trimmed, not copied)."""
+        self.data.resize((self.n, self.data.shape[1]), refcheck=False)
+        return self.data
+
+
+def append_row(rows: GrowingMatrix, values: list[bytes], path: Path, lineno: int) -> None:
+    """Append a row of number fields; a field that is not a number is named in the error."""
+    try:
+        rows.append(values)
+    except ValueError:
+        bad = next((v for v in values if not is_number(v)), b"?")
+        raise FormatError(
+            f"{quoted(path)} line {lineno} has the non-numeric value '{show(bad)}'; "
+            "fix or re-export the file."
+        ) from None
