@@ -1,4 +1,7 @@
-"""Tests for embedlab.corpus: formats, encodings, options, stats, atomic writes, streaming."""
+"""Tests for embedlab.corpus: ingest (formats, encodings, zip), stats, atomic writes, streaming.
+
+Tokenising and sentence splitting are tested in test_tokenize.py.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +27,6 @@ from embedlab.corpus import (
     oov_share,
     read_stats,
     read_vocab,
-    split_sentences,
-    tokenize,
 )
 from embedlab.errors import InputError, NotFoundError
 
@@ -58,91 +59,24 @@ def make_zip(
     return buffer.getvalue()
 
 
-# --- tokenize, split_sentences ----------------------------------------------------------------
+# --- the module ------------------------------------------------------------------------------
 
 
-def test_tokenize_keeps_contractions_and_hyphenated_words_whole():
-    assert tokenize("Don't stop: it’s state-of-the-art.") == [
-        "don't",
-        "stop",
-        "it’s",
-        "state-of-the-art",
-    ]
+def test_corpus_still_exports_what_moved_to_other_modules():
+    from embedlab import corpus, sources, tokenize
+
+    assert corpus.TokenizeOptions is tokenize.TokenizeOptions
+    assert corpus.tokenize is tokenize.tokenize
+    assert corpus.split_sentences is tokenize.split_sentences
+    assert corpus.MAX_EXPANDED_BYTES == sources.MAX_EXPANDED_BYTES == 4 * 1024**3
 
 
-def test_tokenize_is_unicode_aware_and_nfc_normalises():
-    assert tokenize("Ünïcödé Straße, Ελληνικά!") == ["ünïcödé", "straße", "ελληνικά"]
-    assert tokenize("cafe\u0301") == ["café"]  # decomposed e + accent becomes one character
-
-
-def test_tokenize_lowercase_off_keeps_case():
-    assert tokenize("Paris is NICE", TokenizeOptions(lowercase=False)) == ["Paris", "is", "NICE"]
-
-
-def test_tokenize_without_strip_punctuation_keeps_marks_as_tokens():
-    tokens = tokenize("Hello, world! (Yes.)", TokenizeOptions(strip_punctuation=False))
-    assert tokens == ["hello", ",", "world", "!", "(", "yes", ".", ")"]
-
-
-def test_tokenize_keeps_numbers_whole_and_drop_numbers_drops_them():
-    text = "In 1999, pi was 3.14 and 1,000 people saw 2nd place."
-    assert tokenize(text) == [
-        "in", "1999", "pi", "was", "3.14", "and", "1,000", "people", "saw", "2nd", "place",
-    ]  # fmt: skip
-    assert tokenize(text, TokenizeOptions(drop_numbers=True)) == [
-        "in", "pi", "was", "and", "people", "saw", "2nd", "place",
-    ]  # fmt: skip
-
-
-def test_tokenize_removes_english_stop_words_whatever_the_case():
-    options = TokenizeOptions(remove_stopwords=True, lowercase=False)
-    assert tokenize("The cat is on the Mat", options) == ["cat", "Mat"]
-
-
-def test_split_sentences_keeps_abbreviations_whole():
-    text = (
-        "Mr. Smith met Dr. Jones in the U.S. last May. They talked, e.g. about tax etc. "
-        'and more! Was it fun? "Yes," he said. 2 days later J. R. Ewing left.'
+def test_importing_corpus_loads_neither_gensim_nor_sklearn():
+    code = "import sys, embedlab.corpus; print(sorted({'gensim', 'sklearn'} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert split_sentences(text) == [
-        "Mr. Smith met Dr. Jones in the U.S. last May.",
-        "They talked, e.g. about tax etc. and more!",
-        "Was it fun?",
-        '"Yes," he said.',
-        "2 days later J. R. Ewing left.",
-    ]
-
-
-def test_split_sentences_needs_a_capital_after_the_stop():
-    assert split_sentences("version 2.5 is out. see you.") == ["version 2.5 is out. see you."]
-    assert split_sentences("") == []
-
-
-# --- options ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("options", "name"),
-    [
-        (TokenizeOptions(min_count=0), "min_count"),
-        (TokenizeOptions(phrase_min_count=0), "phrase_min_count"),
-        (TokenizeOptions(phrase_threshold=0), "phrase_threshold"),
-        (TokenizeOptions(phrase_threshold=-1.5), "phrase_threshold"),
-        (TokenizeOptions(phrase_threshold=float("nan")), "phrase_threshold"),
-        (TokenizeOptions(lowercase="no"), "lowercase"),  # type: ignore[arg-type]
-        (TokenizeOptions(min_count=2.5), "min_count"),  # type: ignore[arg-type]
-    ],
-)
-def test_options_validate_one_rule_each(options, name):
-    with pytest.raises(InputError, match=name):
-        options.validate()
-
-
-def test_options_round_trip_and_ingest_validates(tmp_path):
-    options = TokenizeOptions(phrases=True, min_count=3)
-    assert TokenizeOptions.from_dict(options.to_dict()) == options
-    with pytest.raises(InputError, match="min_count"):
-        ingest(b"hello", tmp_path, filename="a.txt", options=TokenizeOptions(min_count=0))
+    assert result.stdout.strip() == "[]"
 
 
 # --- encodings --------------------------------------------------------------------------------
