@@ -13,10 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from embedlab.embeddings import Embeddings
 from embedlab.errors import EmbedlabError
+from embedlab.markup import escape_markdown
 from embedlab.workspace import DEFAULT_HOME, ModelRecord, Workspace
+
+# app.py builds the navigation with st.navigation, but a `pages/` folder beside it makes
+# Streamlit start in its old folder-based mode until the first st.navigation call in the
+# process; a deep link opened first on a fresh server would then run a page file alone.
+# Every page imports this module, so turning the mode off here covers that first request.
+PagesManager.uses_pages_directory = False
 
 ACTIVE = "active_model"
 _NEXT_ACTIVE = "_next_active_model"
@@ -86,7 +94,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except EmbedlabError as err:
-        st.error(str(err))
+        st.error(escape_markdown(err))
 
 
 def sidebar() -> None:
@@ -124,10 +132,11 @@ def guarded(page: st.navigation) -> None:  # type: ignore[valid-type]
     try:
         page.run()
     except EmbedlabError as err:
-        st.error(str(err))
+        st.error(escape_markdown(err))
     except Exception as err:  # noqa: BLE001 - users never see a traceback
         log.exception("page %s failed", getattr(page, "title", "?"))
         st.error(
-            f"Something went wrong ({type(err).__name__}: {err}). Your models and corpora are "
+            f"Something went wrong ({type(err).__name__}: {escape_markdown(err)}). Your models "
+            "and corpora are "
             "safe; try again, and if it happens again please report it with the server log."
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from app_helpers import DEMO_MODEL
+from streamlit.runtime.pages_manager import PagesManager
 
 from embedlab.jobs import create_training_run, run_training
 from embedlab.train import TrainConfig
@@ -33,3 +34,21 @@ def lee_home(home, lee_template) -> Path:
     """This test's EMBEDLAB_HOME, holding a copy of the Lee workspace."""
     shutil.copytree(lee_template, home)
     return home
+
+
+@pytest.fixture(autouse=True)
+def _runs_through_app_py(monkeypatch):
+    """Make every AppTest run go through app.py (navigation, sidebar), as a server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run, and because app.py
+    sits next to a `pages/` folder, Streamlit then falls back to its old folder-based
+    multipage mode and runs a switched-to page file alone, without the sidebar and the
+    active model. On a server, app.py's st.navigation call turns that mode off.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
