@@ -462,3 +462,18 @@ def test_importing_train_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "dim", "epochs", "min_count"),
+    [(60_000, 50, 30, 3), (5_000_000, 100, 10, 5), (100_000_000, 100, 5, 5)],
+)
+def test_suggested_settings_follow_the_corpus_size(tokens, dim, epochs, min_count):
+    config = TrainConfig.suggested(tokens, window=8)
+    assert (config.dim, config.epochs, config.min_count, config.window) == (
+        dim,
+        epochs,
+        min_count,
+        8,
+    )
+    config.validate()

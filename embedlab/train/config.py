@@ -192,6 +192,28 @@ class TrainConfig:
         except AttributeError:  # not on Linux
             return os.cpu_count() or 1
 
+    @classmethod
+    def suggested(cls, tokens: int, **overrides: Any) -> TrainConfig:
+        """Starting settings for a corpus of `tokens` words, the rest at their defaults.
+
+        gensim's defaults (100 dimensions, 5 epochs, min-count 5) suit corpora of millions
+        of words. A small corpus, such as the 60,000-word demo, needs more passes and fewer
+        dimensions, or every cosine ends up near 1 and the neighbours mean little.
+
+        >>> small = TrainConfig.suggested(60_000)
+        >>> small.dim, small.epochs, small.min_count
+        (50, 30, 3)
+        >>> TrainConfig.suggested(50_000_000) == TrainConfig()
+        True
+        """
+        if tokens < 1_000_000:
+            base = {"dim": 50, "epochs": 30, "min_count": 3}
+        elif tokens < 20_000_000:
+            base = {"dim": 100, "epochs": 10, "min_count": 5}
+        else:
+            base = {}
+        return dataclasses.replace(cls(), **{**base, **overrides})
+
     def describe(self) -> str:
         """One line for people, e.g. for a run list.
 
