@@ -1,0 +1,70 @@
+"""The Analogies page: a : b :: c : ? by 3CosAdd and 3CosMul, examples, and odd one out."""
+
+from __future__ import annotations
+
+from app_helpers import open_page
+
+
+def _fill(at, a, b, c):
+    at.text_input(key="a").input(a)
+    at.text_input(key="b").input(b)
+    return at.text_input(key="c").input(c).run()
+
+
+def _answers(at):
+    return [set(df.value["word"]) for df in at.dataframe]
+
+
+def test_three_words_give_two_tables_and_a_picture(lee_home):
+    at = open_page("analogies")
+    assert not at.exception and not at.error
+    assert at.info  # the prompt to fill in a, b and c
+    at = _fill(at, "police", "officers", "government")
+    assert not at.exception and not at.error
+    add, mul = at.dataframe[0].value, at.dataframe[1].value
+    assert len(add) == 5 and len(mul) == 5
+    for words in _answers(at):
+        assert not words & {"police", "officers", "government"}
+    assert add.iloc[:, -1].is_monotonic_decreasing and mul.iloc[:, -1].is_monotonic_decreasing
+    assert [h.value for h in at.subheader][:2] == ["3CosAdd", "3CosMul"]
+    assert at.get("plotly_chart")
+
+
+def test_an_example_button_fills_the_inputs(lee_home):
+    at = open_page("analogies")
+    labels = [b.label for b in at.button if b.key and b.key.startswith("example_")]
+    assert labels[0] == "man : king :: woman : ?"
+    assert any("Google analogy test" in b.help for b in at.button if b.key.startswith("example"))
+    at = at.button(key="example_0").click().run()
+    assert not at.exception and not at.error
+    assert [at.text_input(key=k).value for k in "abc"] == ["man", "king", "woman"]
+    assert len(at.dataframe) == 2 and all(len(df.value) == 5 for df in at.dataframe)
+    assert any("Expected answer: queen" in c.value for c in at.caption)
+
+
+def test_unknown_words_are_named_with_suggestions(lee_home):
+    at = _fill(open_page("analogies"), "polise", "officers", "government")
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "polise" in at.error[0].value and "police" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_odd_one_out(lee_home):
+    at = open_page("analogies")
+    words = ["police", "officers", "arrested", "cricket"]
+    at = at.text_input(key="odd").input(", ".join(words)).run()
+    assert not at.exception and not at.error
+    assert at.metric[0].value in words
+    table = at.dataframe[0].value
+    assert set(table["word"]) == set(words) and table["word"].iloc[0] == at.metric[0].value
+
+    at = at.text_input(key="odd").input("police officers").run()
+    assert not at.exception
+    assert "at least 3 words" in at.error[0].value
+
+
+def test_without_a_model_the_page_says_how_to_get_one(home):
+    at = open_page("analogies")
+    assert not at.exception and not at.error
+    assert "No model is active yet" in at.info[0].value
