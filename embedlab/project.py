@@ -1,0 +1,447 @@
+"""PCA, UMAP and t-SNE of a model's most frequent words to 2D or 3D, plus the view's helpers.
+
+A projection squeezes d-dimensional vectors onto a plane (or into a box) so that words
+used alike land near each other. Distances are only roughly kept: PCA keeps the global
+layout (the directions of largest spread), UMAP and t-SNE keep local neighbourhoods and
+may move whole groups around. Views work on the top-N words (a trained model lists its
+words by frequency), and every projection says which N it used.
+
+scikit-learn and umap-learn are imported when a projection is computed, not when this
+module is imported (umap's import alone takes seconds).
+
+>>> import numpy as np
+>>> from embedlab.embeddings import Embeddings
+>>> rng = np.random.default_rng(0)
+>>> emb = Embeddings([f"w{i}" for i in range(20)], rng.normal(size=(20, 5)),
+...                  counts=range(200, 180, -1))
+>>> p = project(emb, "pca", n=10, dims=2)
+>>> p.coords.shape, p.words[:3]
+((10, 2), ('w0', 'w1', 'w2'))
+>>> p.to_frame().columns.tolist()
+['word', 'x', 'y', 'count', 'rank']
+>>> project(emb, "pca", n=500, dims=3).params["n"]  # more than the vocabulary: all 20
+20
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from embedlab.errors import InputError, NotInstalled
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from embedlab.embeddings import Embeddings
+
+Method = Literal["pca", "umap", "tsne"]
+METHODS: tuple[str, ...] = ("pca", "umap", "tsne")
+METHOD_NAMES: Mapping[str, str] = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
+PROJECTION_METRICS: tuple[str, ...] = ("cosine", "euclidean")
+MINIBATCH_ABOVE = 10_000  # k-means on more rows than this uses MiniBatchKMeans
+TSNE_ONE_THREAD_UP_TO = 2_000  # smaller t-SNEs run on one OpenMP thread (see _tsne)
+_ONE_THREAD = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Words and their 2D/3D coordinates, with what made them.
+
+    `params` holds every setting used, including `n` (the number of words actually
+    projected, after clipping to the vocabulary) and `vocab` (the model's size).
+    `seconds` is the time the projection took.
+    """
+
+    words: tuple[str, ...]
+    coords: np.ndarray  # n × dims, float32
+    counts: np.ndarray | None
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def dims(self) -> int:
+        return int(self.coords.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __repr__(self) -> str:
+        return (
+            f"Projection(method={self.method!r}, n={len(self.words)}, dims={self.dims}, "
+            f"seconds={self.seconds:.2f})"
+        )
+
+    def to_frame(self, words: Iterable[str] | None = None) -> pd.DataFrame:
+        """One row per word: word, x, y[, z], count (NA when unknown) and rank (1 = most frequent).
+
+        `words` keeps only those words, in that order (unknown ones are skipped).
+
+        >>> p = Projection(("a", "b"), np.array([[0, 1], [2, 3]], np.float32), None, "pca")
+        >>> p.to_frame()
+          word    x    y  count  rank
+        0    a  0.0  1.0   <NA>     1
+        1    b  2.0  3.0   <NA>     2
+        >>> p.to_frame(["b"]).word.tolist()
+        ['b']
+        """
+        import pandas as pd
+
+        axes = ("x", "y", "z")[: self.dims]
+        data: dict[str, Any] = {"word": list(self.words)}
+        for i, axis in enumerate(axes):
+            data[axis] = self.coords[:, i]
+        counts = (
+            pd.array([None] * len(self.words), dtype="Int64")
+            if self.counts is None
+            else pd.array(self.counts, dtype="Int64")
+        )
+        data["count"] = counts
+        data["rank"] = np.arange(1, len(self.words) + 1)
+        frame = pd.DataFrame(data)
+        if words is None:
+            return frame
+        position = {w: i for i, w in enumerate(self.words)}
+        rows = [position[w] for w in dict.fromkeys(words) if w in position]
+        return frame.iloc[rows].reset_index(drop=True)
+
+
+def project(
+    emb: Embeddings,
+    method: Method,
+    n: int,
+    dims: Literal[2, 3],
+    *,
+    seed: int = 0,
+    umap_neighbors: int = 15,
+    umap_min_dist: float = 0.1,
+    perplexity: float = 30.0,
+    metric: Literal["cosine", "euclidean"] = "cosine",
+) -> Projection:
+    """Project the first `n` words of `emb` (the most frequent) to `dims` dimensions.
+
+    `n` larger than the vocabulary is clipped to it; `params["n"]` says how many were
+    used. With the cosine metric the unit-length vectors are projected, so a word's
+    frequency (which stretches raw word2vec vectors) does not decide where it lands.
+
+    - PCA: scikit-learn's `PCA`, exact and instant.
+    - UMAP: umap-learn with `random_state=seed`; the k nearest neighbours are found
+      exactly by embedlab's search (fast, and it spares pynndescent's compile time).
+      A seeded UMAP runs its layout on one thread: reproducible, a little slower.
+    - t-SNE: scikit-learn's Barnes-Hut `TSNE` (init="pca", learning_rate="auto");
+      the slowest of the three (a minute or two for 5,000 words on two cores). Up to
+      2,000 words it runs on one thread, which is far faster on a busy machine.
+
+    Every parameter is checked first, with one message per rule:
+
+    >>> import numpy as np
+    >>> from embedlab.embeddings import Embeddings
+    >>> emb = Embeddings([f"w{i}" for i in range(30)],
+    ...                  np.random.default_rng(1).normal(size=(30, 4)))
+    >>> project(emb, "tsne", n=30, dims=2, perplexity=5, seed=0).coords.shape
+    (30, 2)
+    >>> project(emb, "tsne", n=30, dims=2)
+    Traceback (most recent call last):
+    ...
+    embedlab.errors.InputError: perplexity must be more than 0 and less than the number of words projected (30); got 30.0.
+    """  # noqa: E501
+    method, dims, n_used, seed = _validate(
+        emb, method, n, dims, seed, umap_neighbors, umap_min_dist, perplexity, metric
+    )
+    params: dict[str, Any] = {
+        "n": n_used,
+        "n_requested": int(n),
+        "vocab": len(emb),
+        "dims": dims,
+        "metric": metric,
+    }
+    if method != "pca":
+        params["seed"] = seed
+    if method == "umap":
+        params.update(umap_neighbors=int(umap_neighbors), umap_min_dist=float(umap_min_dist))
+    elif method == "tsne":
+        params["perplexity"] = float(perplexity)
+    data = emb.normed[:n_used] if metric == "cosine" else emb.vectors[:n_used]
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    _load(method)  # imports (umap's takes seconds) are not part of `seconds`
+    start = time.perf_counter()
+    if method == "pca":
+        coords = _pca(data, dims)
+    elif method == "umap":
+        coords = _umap(data, dims, seed, int(umap_neighbors), float(umap_min_dist), metric)
+    else:
+        coords = _tsne(data, dims, seed, float(perplexity), metric)
+    seconds = time.perf_counter() - start
+    coords = np.ascontiguousarray(coords, dtype=np.float32)
+    coords.setflags(write=False)
+    counts = None if emb.counts is None else np.array(emb.counts[:n_used])
+    return Projection(emb.words[:n_used], coords, counts, method, params, seconds)
+
+
+def _validate(
+    emb: Embeddings,
+    method: object,
+    n: object,
+    dims: object,
+    seed: object,
+    umap_neighbors: object,
+    umap_min_dist: object,
+    perplexity: object,
+    metric: object,
+) -> tuple[str, int, int, int]:
+    """Check every parameter (umap's style: one rule, one message); returns the clean ones."""
+    if method not in METHODS:
+        raise InputError(f"Unknown projection method {method!r}; choose pca, umap or tsne.")
+    if not _is_int(dims) or int(dims) not in (2, 3):  # type: ignore[arg-type]
+        raise InputError(f"dims must be 2 or 3; got {dims!r}.")
+    dims = int(dims)  # type: ignore[arg-type]
+    if not _is_int(n) or int(n) < 2:  # type: ignore[arg-type]
+        raise InputError(
+            f"n (the number of words) must be a whole number of at least 2; got {n!r}."
+        )
+    if metric not in PROJECTION_METRICS:
+        raise InputError(f"Unknown metric {metric!r}; choose cosine or euclidean.")
+    if not _is_int(seed) or not 0 <= int(seed) < 2**32:  # type: ignore[arg-type]
+        raise InputError(f"seed must be a whole number from 0 to 4,294,967,295; got {seed!r}.")
+    n_used = min(int(n), len(emb))  # type: ignore[arg-type]
+    if n_used <= dims:
+        raise InputError(
+            f"A {dims}-D projection needs at least {dims + 1} words; the model has "
+            f"{len(emb):,}, so only {n_used} can be projected."
+        )
+    if emb.dim < dims:
+        raise InputError(
+            f"The model's vectors have {emb.dim} dimensions; a {dims}-D projection needs "
+            f"at least {dims}."
+        )
+    if method == "umap":
+        if not _is_int(umap_neighbors) or not 2 <= int(umap_neighbors) < n_used:  # type: ignore[arg-type]
+            raise InputError(
+                f"umap_neighbors must be a whole number from 2 to {n_used - 1} (less than "
+                f"the {n_used:,} words projected); got {umap_neighbors!r}."
+            )
+        if not _is_real(umap_min_dist) or not 0.0 <= float(umap_min_dist) <= 1.0:  # type: ignore[arg-type]
+            raise InputError(f"umap_min_dist must be from 0 to 1; got {umap_min_dist!r}.")
+    if method == "tsne" and (
+        not _is_real(perplexity) or not 0.0 < float(perplexity) < n_used  # type: ignore[arg-type]
+    ):
+        raise InputError(
+            "perplexity must be more than 0 and less than the number of words projected "
+            f"({n_used:,}); got {perplexity!r}."
+        )
+    return str(method), dims, n_used, int(seed)  # type: ignore[arg-type]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: object) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(float(value)))  # type: ignore[arg-type]
+    )
+
+
+def _load(method: str) -> None:
+    """Import what `method` needs, or say how to install it."""
+    try:
+        if method == "pca":
+            import sklearn.decomposition  # noqa: F401
+        elif method == "tsne":
+            import sklearn.manifold  # noqa: F401
+        else:
+            import torch  # noqa: F401  (the exact neighbour search)
+            import umap  # noqa: F401
+    except ImportError as err:  # pragma: no cover - core dependencies
+        top = (err.name or "").split(".")[0]
+        package = {"sklearn": "scikit-learn", "umap": "umap-learn"}.get(top, top)
+        raise NotInstalled(str(package)) from None
+
+
+def _pca(data: np.ndarray, dims: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    with one_thread():
+        return PCA(n_components=dims, random_state=0).fit_transform(data)
+
+
+def _umap(
+    data: np.ndarray, dims: int, seed: int, neighbors: int, min_dist: float, metric: str
+) -> np.ndarray:
+    import umap
+
+    from embedlab.search import ExactIndex
+
+    ids, scores = ExactIndex(data).search(data, k=neighbors, metric=metric)
+    dists = np.maximum(1.0 - scores, 0.0) if metric == "cosine" else scores
+    reducer = umap.UMAP(
+        n_components=dims,
+        n_neighbors=neighbors,
+        min_dist=min_dist,
+        metric=metric,
+        random_state=seed,
+        precomputed_knn=(ids.astype(np.int32), dists.astype(np.float32)),
+    )
+    with warnings.catch_warnings():
+        # "n_jobs overridden by random_state" and "no search index: no transform()": both
+        # are expected here, and neither is for the user.
+        warnings.filterwarnings("ignore", message=".*overridden to 1 by setting random_state")
+        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
+        return reducer.fit_transform(data)
+
+
+def _tsne(data: np.ndarray, dims: int, seed: int, perplexity: float, metric: str) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    tsne = TSNE(
+        n_components=dims,
+        perplexity=perplexity,
+        init="pca",
+        learning_rate="auto",
+        metric=metric,
+        random_state=seed,
+    )
+    if data.shape[0] > TSNE_ONE_THREAD_UP_TO:
+        return tsne.fit_transform(data)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):  # per thread: no lock needed
+        return tsne.fit_transform(data)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run small dense work (PCA, k-means) with BLAS and OpenMP on one thread.
+
+    On a busy machine, spinning BLAS/OpenMP threads make such small jobs 10 to 50 times
+    slower (measured: PCA of 5,000 x 100 took 1.3 s threaded, 0.09 s on one thread, at a
+    load of 8 on two cores); on an idle one the threads gain next to nothing. The BLAS
+    limit is process-wide, so a lock keeps two sessions from restoring it out of order.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with _ONE_THREAD, threadpool_limits(limits=1):
+        yield
+
+
+def clusters(
+    emb_or_vectors: Embeddings | np.ndarray, k: int, seed: int = 0, *, n: int | None = None
+) -> np.ndarray:
+    """k-means labels (0 = the largest cluster) of the first `n` words' unit vectors.
+
+    Clusters are found in the model's own space, not in the 2D picture, so a colour
+    groups words the model thinks alike even where the projection pulls them apart.
+    Up to 10,000 rows use `KMeans(n_init=4)`; more use `MiniBatchKMeans`.
+
+    >>> vecs = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0.05, 1]], np.float32)
+    >>> clusters(vecs, k=2).tolist()
+    [1, 1, 0, 0, 0]
+    """
+    from embedlab.embeddings import Embeddings
+
+    if isinstance(emb_or_vectors, Embeddings):
+        data = emb_or_vectors.normed
+    else:
+        data = np.asarray(emb_or_vectors, dtype=np.float32)
+        if data.ndim != 2 or data.shape[0] == 0:
+            raise InputError(f"clusters needs a non-empty 2-D matrix; got shape {data.shape}.")
+        data = data / np.maximum(np.linalg.norm(data, axis=1, keepdims=True), 1e-12)
+    if n is not None:
+        if not _is_int(n) or int(n) < 1:
+            raise InputError(f"n must be a whole number of at least 1; got {n!r}.")
+        data = data[: int(n)]
+    rows = data.shape[0]
+    if not _is_int(k) or not 2 <= int(k) <= rows:
+        raise InputError(
+            f"k (the number of clusters) must be a whole number from 2 to {rows:,} "
+            f"(the number of words); got {k!r}."
+        )
+    if not _is_int(seed) or not 0 <= int(seed) < 2**32:
+        raise InputError(f"seed must be a whole number from 0 to 4,294,967,295; got {seed!r}.")
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if rows > MINIBATCH_ABOVE:
+        model = MiniBatchKMeans(n_clusters=int(k), n_init=3, random_state=int(seed))
+    else:
+        model = KMeans(n_clusters=int(k), n_init=4, random_state=int(seed))
+    with one_thread():
+        labels = model.fit_predict(np.ascontiguousarray(data, dtype=np.float32))
+    sizes = np.bincount(labels, minlength=int(k))
+    order = np.argsort(-sizes, kind="stable")  # old label of the largest cluster first
+    relabel = np.empty_like(order)
+    relabel[order] = np.arange(len(order))
+    return relabel[labels].astype(np.int64)
+
+
+def locate(emb: Embeddings, word: str, n: int | None = None) -> str:
+    """The word itself if it is among the first `n` words shown; otherwise say why not.
+
+    >>> from embedlab.embeddings import Embeddings
+    >>> toy = Embeddings(["the", "cat", "sat"], np.eye(3, dtype=np.float32))
+    >>> locate(toy, " cat ")
+    'cat'
+    >>> locate(toy, "sat", n=2)
+    Traceback (most recent call last):
+    ...
+    embedlab.errors.InputError: 'sat' is word #3 by frequency, so it is not among the 2 words shown; show at least 3 words to see it.
+    """  # noqa: E501
+    word = str(word).strip()
+    if not word:
+        raise InputError("Type a word to find it in the projection.")
+    rank = emb.index(word) + 1  # UnknownWordError (with close spellings) when unknown
+    if n is not None and rank > n:
+        raise InputError(
+            f"'{word}' is word #{rank:,} by frequency, so it is not among the {n:,} words "
+            f"shown; show at least {rank:,} words to see it."
+        )
+    return word
+
+
+def highlight(emb: Embeddings, word: str, k: int, n: int | None = None) -> list[str]:
+    """The word and its k nearest neighbours among the first `n` words (those projected).
+
+    >>> from embedlab.embeddings import Embeddings
+    >>> toy = Embeddings(["cat", "dog", "car", "kitten"],
+    ...                  np.array([[1, 0.1], [1, 0.3], [0, 1], [1, 0.05]], np.float32))
+    >>> highlight(toy, "cat", k=2)
+    ['cat', 'kitten', 'dog']
+    >>> highlight(toy, "cat", k=2, n=2)  # only "cat" and "dog" are shown
+    ['cat', 'dog']
+    """
+    word = locate(emb, word, n)
+    return [word, *(nb.word for nb in emb.neighbours(word, k, restrict=n))]
+
+
+def selected_words(selection: Mapping[str, Any] | None) -> list[str]:
+    """The words of a Plotly selection (Streamlit's `event.selection`), in order, once each.
+
+    Every trace of the projection chart carries the word as `customdata[0]`, so this
+    works whatever colour trace a point is in (point indices restart in each trace).
+
+    >>> selected_words({"points": [{"customdata": ["cat", "&lt;"]}, {"customdata": ["dog"]},
+    ...                            {"customdata": ["cat"]}, {"x": 1}]})
+    ['cat', 'dog']
+    >>> selected_words(None)
+    []
+    """
+    if not selection:
+        return []
+    words: dict[str, None] = {}
+    for point in selection.get("points") or ():
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, Sequence) and not isinstance(data, str) and len(data):
+            words[str(data[0])] = None
+        elif isinstance(data, str):
+            words[data] = None
+    return list(words)

@@ -1,0 +1,176 @@
+"""The Projection page: the most frequent words as a 2D/3D map, coloured, searched, selected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from app_helpers import DEMO_MODEL, open_page
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1.element_tree import ElementTree
+
+import embedlab.project
+from embedlab.workspace import Workspace
+
+
+@pytest.fixture
+def computed(monkeypatch) -> list[tuple]:
+    """Every projection actually computed (cache misses), as (method, n, dims)."""
+    calls: list[tuple] = []
+    real = embedlab.project.project
+
+    def counting(emb, method, n, dims, **kwargs):
+        calls.append((method, n, dims))
+        return real(emb, method, n, dims, **kwargs)
+
+    monkeypatch.setattr(embedlab.project, "project", counting)
+    return calls
+
+
+def vocab_size(home) -> int:
+    return Workspace(home).model(DEMO_MODEL).vocab
+
+
+def chart(at):
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    return charts[0]
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.main.caption)
+
+
+def test_pca_of_the_top_words_by_default(lee_home, computed):
+    at = open_page("projection")
+    assert not at.exception and not at.error
+    vocab = vocab_size(lee_home)
+    shown = min(3_000, vocab)
+    assert at.radio(key="proj_method").value == "pca"
+    assert at.radio(key="proj_dims").value == 2
+    assert at.slider(key="proj_n").value == shown
+    assert chart(at).key == "projection"
+    text = captions(at)
+    assert "distances are only roughly kept" in text.lower()
+    assert f"Showing the {shown:,} most frequent of {vocab:,} words · PCA" in text
+    assert computed == [("pca", shown, 2)]
+
+
+def test_colour_highlight_and_revisits_reuse_the_projection(lee_home, computed):
+    at = open_page("projection")
+    assert len(computed) == 1
+    at.radio(key="proj_colour").set_value("cluster").run()
+    assert not at.exception and not at.error and chart(at)
+    at.slider(key="proj_k").set_value(5).run()
+    at.text_input(key="proj_highlight").input("police").run()
+    at.text_input(key="proj_search").input("fire").run()
+    assert not at.exception and not at.error and chart(at)
+    at.switch_page("pages/neighbours.py").run()
+    at.switch_page("pages/projection.py").run()
+    assert not at.exception and chart(at)
+    assert len(computed) == 1  # only the first view computed anything
+    at.slider(key="proj_n").set_value(500).run()
+    assert computed[1:] == [("pca", 500, 2)]
+
+
+def test_settings_survive_a_visit_to_another_page(lee_home, computed):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(400).run()
+    at.radio(key="proj_dims").set_value(3).run()
+    at.text_input(key="proj_search").input("fire").run()
+    assert len(computed) == 3
+    at.switch_page("pages/neighbours.py").run()
+    at.switch_page("pages/projection.py").run()
+    assert not at.exception and not at.error
+    assert at.slider(key="proj_n").value == 400 and at.radio(key="proj_dims").value == 3
+    assert at.text_input(key="proj_search").value == "fire"
+    assert chart(at).key == "projection_3d" and len(computed) == 3
+
+
+def test_an_unknown_word_names_close_spellings_and_keeps_the_map(lee_home):
+    at = open_page("projection")
+    at.text_input(key="proj_highlight").input("polise").run()
+    assert not at.exception and len(at.error) == 1
+    message = at.error[0].value
+    assert "polise" in message and "did you mean" in message and "police" in message
+    assert chart(at)
+
+    at.text_input(key="proj_highlight").input("").run()
+    at.text_input(key="proj_search").input("firre").run()
+    assert not at.exception and len(at.error) == 1
+    assert "firre" in at.error[0].value and "fire" in at.error[0].value
+
+
+def test_a_word_beyond_n_says_how_many_words_to_show(lee_home):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(100).run()
+    rare = Workspace(lee_home).load_model(DEMO_MODEL).words[400]
+    at.text_input(key="proj_search").input(rare).run()
+    assert not at.exception and len(at.error) == 1
+    assert f"'{rare}' is word #401 by frequency" in at.error[0].value
+    assert "show at least 401 words" in at.error[0].value
+
+
+def test_a_bad_setting_is_one_message_not_a_traceback(lee_home):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(10).run()
+    at.radio(key="proj_method").set_value("tsne").run()  # perplexity 30 > 10 words
+    assert not at.exception and len(at.error) == 1
+    assert "perplexity must be more than 0 and less than" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_3d_map_says_selection_is_2d_only(lee_home):
+    at = open_page("projection")
+    at.radio(key="proj_dims").set_value(3).run()
+    assert not at.exception and not at.error
+    assert chart(at).key == "projection_3d"
+    assert "Selecting words works on the 2D map only" in captions(at)
+
+
+@pytest.mark.slow
+def test_umap_on_a_few_hundred_words(lee_home):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(300).run()
+    at.radio(key="proj_method").set_value("umap").run()
+    assert not at.exception and not at.error and chart(at)
+    assert "Showing the 300 most frequent" in captions(at) and "UMAP in" in captions(at)
+
+
+def test_a_selection_lists_the_words_and_offers_a_csv(lee_home, monkeypatch):
+    """AppTest cannot drag a lasso: send the selection the browser would send for the chart."""
+    at = open_page("projection")
+    words = list(Workspace(lee_home).load_model(DEMO_MODEL).words[:3])
+    chart_id = chart(at).proto.id
+    selection = {
+        "selection": {
+            "points": [{"customdata": [w, w, "1", "1"], "x": 0.0, "y": 0.0} for w in words],
+            "point_indices": [0, 1, 2],
+            "box": [{"x": [-1, 1], "y": [-1, 1]}],
+            "lasso": [],
+        }
+    }
+    original = ElementTree.get_widget_states
+
+    def with_selection(self):
+        states = original(self)
+        state = WidgetState(id=chart_id, string_value=json.dumps(selection))
+        states.widgets.append(state)
+        return states
+
+    monkeypatch.setattr(ElementTree, "get_widget_states", with_selection)
+    at.run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table.columns.tolist() == ["word", "rank", "count"]
+    assert table.word.tolist() == words and table["rank"].tolist() == [1, 2, 3]
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download the selection as CSV"
+    assert button.proto.url.endswith(".csv") and button.proto.ignore_rerun
+
+
+def test_without_a_model_the_page_says_how_to_get_one(home):
+    at = open_page("projection")
+    assert not at.exception
+    assert "No model is active yet" in at.info[0].value
+    assert not at.get("plotly_chart")
