@@ -19,7 +19,9 @@ ui.sidebar()
 page = st.navigation(
     {
         "Build": [
-            st.Page(PAGES / "corpus.py", title="Corpus", icon=":material/library_books:", default=True),
+            st.Page(
+                PAGES / "corpus.py", title="Corpus", icon=":material/library_books:", default=True
+            ),
             st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
             st.Page(PAGES / "models.py", title="Models", icon=":material/inventory_2:"),
         ],

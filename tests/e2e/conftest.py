@@ -100,7 +100,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 960})
+    context = browser.new_context(viewport={"width": 1440, "height": 1500})
     context.set_default_timeout(60_000)
     pg = context.new_page()
     yield pg
