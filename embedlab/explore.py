@@ -407,10 +407,12 @@ def derived_examples(
     ranked.sort()
     out: list[ExampleAnalogy] = []
     used: set[int] = set()
+    seen: set[tuple[str, ...]] = set()  # the test repeats questions across sections
     for *_, section, q in ranked:
-        if section in used:
+        if section in used or q[:3] in seen:
             continue
         used.add(section)
+        seen.add(q[:3])
         out.append(ExampleAnalogy(*q, source="Google analogy test"))
         if len(out) >= n:
             break

@@ -184,3 +184,12 @@ def test_odd_one_out(lee_emb):
     assert table["similarity to the mean"].is_monotonic_increasing
     with pytest.raises(InputError, match="at least 3 words"):
         explore.odd_one_out(lee_emb, "police officers")
+
+
+def test_derived_examples_never_repeat_a_question():
+    from embedlab.explore import derived_examples
+
+    words = ["canberra", "australia", "islamabad", "pakistan", "athens", "greece"]
+    toy = Embeddings(words, np.eye(len(words)))
+    labels = [e.label for e in derived_examples(toy, n=5)]
+    assert labels and len(labels) == len(set(labels))
