@@ -75,3 +75,9 @@ def test_from_first_screen_to_neighbours_and_a_selection(server, page):
     page.locator(".st-key-proj_download button").wait_for()
     assert page.locator(ERROR).count() == 0
     shot(page, "projection-selection")
+
+    # 5. The other pages open on the new model without an error.
+    for title in ("Analogies", "Evaluate", "Models"):
+        go(page, title)
+        assert page.locator(ERROR).count() == 0, title
+        shot(page, title.lower())
