@@ -323,9 +323,7 @@ class Embeddings:
         else:
 
             def score(unit_rows, raw, sq):  # noqa: ANN001 - torch tensors
-                sims = (abc.reshape(-1, abc.shape[2]) @ unit_rows.T).reshape(
-                    abc.shape[0], 3, -1
-                )
+                sims = (abc.reshape(-1, abc.shape[2]) @ unit_rows.T).reshape(abc.shape[0], 3, -1)
                 sims = (1.0 + sims) / 2.0
                 return sims[:, 1] * sims[:, 2] / (sims[:, 0] + 1e-3)
 

@@ -77,8 +77,9 @@ def gensim_counts(sections: list[dict]) -> list[tuple[str, int, int]]:
 def gensim_prediction(kv, a: str, b: str, c: str) -> str:
     """What gensim's evaluate_word_analogies predicts for one question (case-insensitive)."""
     vocab = {w.upper(): w for w in reversed(kv.index_to_key[:300_000])}
-    sims = kv.most_similar(positive=[vocab[b.upper()], vocab[c.upper()]],
-                           negative=[vocab[a.upper()]], topn=5)
+    sims = kv.most_similar(
+        positive=[vocab[b.upper()], vocab[c.upper()]], negative=[vocab[a.upper()]], topn=5
+    )
     ignore = {a.upper(), b.upper(), c.upper()}
     return next(w for w, _ in sims if w.upper() not in ignore)
 
@@ -105,8 +106,7 @@ def test_analogy_sections_match_gensim(lee_result, gensim_result):
 def test_analogy_failures_predict_what_gensim_predicts(lee_result, lee_kv):
     assert len(lee_result.failures) == lee_result.total - lee_result.correct
     differ = [
-        f for f in lee_result.failures
-        if gensim_prediction(lee_kv, f.a, f.b, f.c) != f.predicted
+        f for f in lee_result.failures if gensim_prediction(lee_kv, f.a, f.b, f.c) != f.predicted
     ]
     assert len(differ) <= 1, differ  # only a float tie could tip one question
 
@@ -180,8 +180,16 @@ def test_3cosmul_runs_and_differs_from_3cosadd(lee, lee_kv, lee_result):
 
 def test_results_are_json_ready(lee, lee_result):
     data = json.loads(json.dumps(lee_result.to_dict(), allow_nan=False))
-    assert set(data) >= {"accuracy", "coverage", "correct", "total", "questions", "method",
-                         "sections", "failures"}
+    assert set(data) >= {
+        "accuracy",
+        "coverage",
+        "correct",
+        "total",
+        "questions",
+        "method",
+        "sections",
+        "failures",
+    }
     assert len(data["failures"]) == 100
     assert data["failure_count"] == len(lee_result.failures)
     assert data["sections"]["family"]["total"] == lee_result.sections[4].total
@@ -197,8 +205,11 @@ def test_worst_pairs_are_the_largest_rank_gaps(lee):
 
     sim = evaluate_similarity(lee, "ws353")
     assert len(sim.worst) == 20
-    used = [(a, b, h) for a, b, h in read_similarity_file(benchmark_path("ws353"))
-            if (a, b) not in set(sim.oov_pairs)]
+    used = [
+        (a, b, h)
+        for a, b, h in read_similarity_file(benchmark_path("ws353"))
+        if (a, b) not in set(sim.oov_pairs)
+    ]
     human = np.array([h for _, _, h in used])
     model = np.array([lee.similarity(a.lower(), b.lower()) for a, b, _ in used])
     gaps = np.abs(rankdata(human) - rankdata(model))
@@ -229,8 +240,11 @@ def test_cuda_matches_cpu(lee, lee_result):
 
 # --- toys where the answers are known -------------------------------------------------------
 def test_toy_analogies_are_all_right(toy, tmp_path):
-    path = write(tmp_path, "royal.txt", ": gender\nman woman king queen\nking queen boy girl\n"
-                                        ": royalty\nman king woman queen\n")
+    path = write(
+        tmp_path,
+        "royal.txt",
+        ": gender\nman woman king queen\nking queen boy girl\n: royalty\nman king woman queen\n",
+    )
     r = evaluate_analogies(toy, path)
     assert (r.accuracy, r.correct, r.total, r.coverage) == (1.0, 3, 3, 1.0)
     assert [s.name for s in r.sections] == ["gender", "royalty"]
@@ -274,13 +288,18 @@ def test_case_variants_and_restrict_follow_gensim(tmp_path):
     emb = Embeddings(words, rng.normal(size=(len(words), 4)).astype(np.float32))
     lines = [" ".join(rng.choice(base, 4, replace=False)) for _ in range(300)]
     lines += [" ".join(w.upper() for w in rng.choice(base, 4, replace=False)) for _ in range(50)]
-    path = write(tmp_path, "fuzz.txt", ": one\n" + "\n".join(lines[:150]) + "\n: two\n"
-                 + "\n".join(lines[150:]) + "\n")
+    path = write(
+        tmp_path,
+        "fuzz.txt",
+        ": one\n" + "\n".join(lines[:150]) + "\n: two\n" + "\n".join(lines[150:]) + "\n",
+    )
     kv = emb.to_keyedvectors()
     for kwargs in [{}, {"restrict": 25}, {"case_insensitive": False}]:
         ours = evaluate_analogies(emb, path, device="cpu", **kwargs)
-        gensim_kwargs = {"restrict_vocab": kwargs.get("restrict", 300_000),
-                         "case_insensitive": kwargs.get("case_insensitive", True)}
+        gensim_kwargs = {
+            "restrict_vocab": kwargs.get("restrict", 300_000),
+            "case_insensitive": kwargs.get("case_insensitive", True),
+        }
         _, sections = kv.evaluate_word_analogies(str(path), **gensim_kwargs)
         assert [(s.name, s.correct, s.total) for s in ours.sections] == gensim_counts(sections[:-1])
         fold = str.upper if gensim_kwargs["case_insensitive"] else str
@@ -289,16 +308,20 @@ def test_case_variants_and_restrict_follow_gensim(tmp_path):
 
 
 def test_case_insensitive_false_changes_coverage_on_capitalised_words(tmp_path):
-    emb = Embeddings(["Paris", "France", "Rome", "Italy", *TOY_WORDS],
-                     np.vstack([np.eye(4, 3, dtype=np.float32) + 2, TOY_VECTORS]))
+    emb = Embeddings(
+        ["Paris", "France", "Rome", "Italy", *TOY_WORDS],
+        np.vstack([np.eye(4, 3, dtype=np.float32) + 2, TOY_VECTORS]),
+    )
     path = write(tmp_path, "caps.txt", "paris france rome italy\nman king woman queen\n")
     assert evaluate_analogies(emb, path).total == 2
     assert evaluate_analogies(emb, path, case_insensitive=False).total == 1
 
 
 def test_user_similarity_file_matches_gensim(toy, tmp_path):
-    text = "# comment\nWord 1\tWord 2\tScore\nking\tqueen\t8\nman\tboy\t6.5\nman\tking\t5\n" \
-           "girl\twoman\t7\nqueen\tunicorn\t3\n"
+    text = (
+        "# comment\nWord 1\tWord 2\tScore\nking\tqueen\t8\nman\tboy\t6.5\nman\tking\t5\n"
+        "girl\twoman\t7\nqueen\tunicorn\t3\n"
+    )
     path = write(tmp_path, "pairs.tsv", text)
     assert read_similarity_file(path)[0] == ("king", "queen", 8.0)
     r = evaluate_similarity(toy, path)
