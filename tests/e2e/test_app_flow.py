@@ -1,4 +1,4 @@
-"""A newcomer's first minutes, in a real browser: demo corpus → train → neighbours → map.
+"""A newcomer's first minutes, in a real browser: upload → train → neighbours → map.
 
 One test, in order, against one server, because each step needs the one before. It saves
 a screenshot of every page it visits (tests/e2e/screenshots/); the README shows two.
@@ -7,6 +7,7 @@ a screenshot of every page it visits (tests/e2e/screenshots/); the README shows 
 from __future__ import annotations
 
 from browser_helpers import shot, wait_idle
+from gensim.test.utils import datapath
 
 ERROR = "[data-testid='stAlertContentError']"
 
@@ -24,8 +25,13 @@ def test_from_first_screen_to_neighbours_and_a_selection(server, page):
     page.get_by_role("heading", name="Corpus").first.wait_for()
     assert page.locator(ERROR).count() == 0
 
-    # 1. The demo corpus, one click away on the first screen.
-    page.locator(".st-key-corpus_demo button").click()
+    # 1. Upload a corpus file (gensim's Lee news corpus, as a user's own file would be).
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        datapath("lee_background.cor")
+    )
+    page.get_by_text("lee_background.cor").first.wait_for()
+    wait_idle(page)
+    page.locator(".st-key-corpus_ingest button").click()
     wait_idle(page)
     page.locator("[data-testid='stMetricValue']", has_text="300").first.wait_for()
     page.locator(".st-key-corpus_zipf .js-plotly-plot").wait_for()
@@ -40,7 +46,8 @@ def test_from_first_screen_to_neighbours_and_a_selection(server, page):
     page.locator(".st-key-train_loss_curve .js-plotly-plot").wait_for()
     shot(page, "train")
     active = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
-    assert "lee-w2v-sg-50d" in (active.inner_text() + active.locator("input").input_value())
+    shown = active.inner_text() + active.locator("input").input_value()
+    assert "lee_background-w2v-sg-50d" in shown
 
     # 3. Nearest neighbours of a word typed into the box.
     go(page, "Neighbours")
