@@ -28,6 +28,7 @@ PagesManager.uses_pages_directory = False
 
 ACTIVE = "active_model"
 _NEXT_ACTIVE = "_next_active_model"
+_SHELL = "_shell_drawn"  # set by sidebar(), which app.py runs before any page
 log = logging.getLogger("embedlab.app")
 
 
@@ -41,8 +42,16 @@ def _workspace(root: str) -> Workspace:
     return Workspace(root)
 
 
+def _ensure_shell() -> None:
+    """Rerun a page file that runs without app.py (the legacy mode above, on a fresh
+    server's first request): the rerun goes through app.py's navigation and sidebar."""
+    if not st.session_state.get(_SHELL):
+        st.rerun()
+
+
 def workspace() -> Workspace:
     """The server's one Workspace (EMBEDLAB_HOME or ./.embedlab)."""
+    _ensure_shell()
     return _workspace(home())
 
 
@@ -63,6 +72,7 @@ def set_active_model(name: str) -> None:
 
 def active_record() -> ModelRecord | None:
     """The catalog record of the active model, if there is one."""
+    _ensure_shell()
     name = st.session_state.get(ACTIVE)
     if not name:
         return None
@@ -101,6 +111,7 @@ def sidebar() -> None:
     """The sidebar every page shares: workspace, active model and its facts, device."""
     from embedlab.device import describe_device
 
+    st.session_state[_SHELL] = True
     ws = workspace()
     if _NEXT_ACTIVE in st.session_state:
         st.session_state[ACTIVE] = st.session_state.pop(_NEXT_ACTIVE)
