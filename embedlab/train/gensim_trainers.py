@@ -36,6 +36,7 @@ from embedlab.errors import InputError
 from embedlab.train.config import TrainConfig
 from embedlab.train.progress import ProgressTracker
 from embedlab.train.registry import register_trainer
+from embedlab.train.vocab import check_vocabulary
 
 if TYPE_CHECKING:
     from gensim.models import Word2Vec
@@ -81,21 +82,9 @@ def _reporter(tracker: ProgressTracker, with_loss: bool) -> Any:
 
 def _check_vocabulary(model: Word2Vec, config: TrainConfig) -> None:
     """Raise `InputError` when too few words survive min-count (and max-vocab)."""
-    words = len(model.wv)
-    if words >= 2:
-        return
     least = int(getattr(model, "effective_min_count", config.min_count))
-    total = f"{model.corpus_total_words:,} words in all"
-    if least > config.min_count:  # max_vocab raised the threshold (ties at the cut drop out)
-        fix = "raise max-vocab or leave it unset"
-    else:
-        fix = "lower min-count or use a larger corpus"
-    if words == 0:
-        raise InputError(f"No word occurs at least {least} times in this corpus ({total}); {fix}.")
-    raise InputError(
-        f"Only one word ('{model.wv.index_to_key[0]}') occurs at least {least} times in this "
-        f"corpus ({total}) and training needs at least 2 distinct words; {fix}."
-    )
+    kept = list(model.wv.index_to_key[:2])
+    check_vocabulary(kept, least, int(model.corpus_total_words), config.min_count)
 
 
 def _train(
