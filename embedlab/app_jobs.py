@@ -648,9 +648,9 @@ def _process_alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    from embedlab.workspace import _alive
+    from embedlab.workspace import process_alive
 
-    return _alive(pid)
+    return process_alive(pid)
 
 
 def _early_exit_message(ws: Workspace, run_id: int) -> str:

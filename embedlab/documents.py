@@ -212,7 +212,7 @@ def _choose_column(
                 return found[0]
         raise InputError(
             f"{label} has no {kind} '{wanted}' (its {kind}s are: {', '.join(names)}); "
-            f"pass one of those as the text column (--text-column)."
+            f"name one of those as the text column (the CLI's --text-column)."
         )
     if len(names) == 1:
         return 0
@@ -228,11 +228,11 @@ def _choose_column(
         candidates = ", ".join(f"'{names[i]}'" for i in found)
         raise InputError(
             f"{label} has several {kind}s that could hold the text ({candidates}); "
-            f"pass the one to use as the text column (--text-column)."
+            f"name the one to use as the text column (the CLI's --text-column)."
         )
     raise InputError(
         f"{label} has no {kind} that looks like text (its {kind}s are: {', '.join(names)}); "
-        f"pass the one to use as the text column (--text-column)."
+        f"name the one to use as the text column (the CLI's --text-column)."
     )
 
 

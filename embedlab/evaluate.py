@@ -310,7 +310,7 @@ def read_similarity_file(path: PathLike) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def _detect_kind(path: Path) -> BenchmarkKind:
+def detect_kind(path: Path) -> BenchmarkKind:
     """Analogy (`: name` or 4 words a line) or similarity (3 fields, numeric third)."""
     for _, text in _content(_read_lines(path))[:20]:
         fields = _fields(text)  # first, so that "new york<TAB>city<TAB>7" is a pair
@@ -576,7 +576,7 @@ def run_benchmark(
         kind, path = _KINDS[benchmark], benchmark
     else:
         _, file = _resolve(benchmark)
-        kind, path = _detect_kind(file), file
+        kind, path = detect_kind(file), file
     if kind == "analogy":
         return evaluate_analogies(emb, path, **kw)
     return evaluate_similarity(emb, path, **kw)

@@ -149,6 +149,7 @@ def start_training_job(ws: Workspace, run_id: int) -> int:
         child = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
         )
+    ws.set_run_pid(run_id, child.pid)  # a child that dies before it starts is noticed too
     return child.pid
 
 

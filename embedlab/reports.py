@@ -429,10 +429,10 @@ def run_report(
 def _report(
     emb: Embeddings, target: str, path: Path, method: str, device: str | None
 ) -> BenchmarkReport:
-    from embedlab.evaluate import _detect_kind  # the same test run_benchmark applies
+    from embedlab.evaluate import detect_kind  # the same test run_benchmark applies
 
     kind = "analogy" if target == "analogy" else "similarity" if target in BENCHMARKS else None
-    kind = kind or _detect_kind(path)
+    kind = kind or detect_kind(path)
     if kind == "analogy":
         result = run_benchmark(emb, target, method=method, device=device)
         return BenchmarkReport(result.benchmark, "analogy", result)

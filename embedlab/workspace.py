@@ -490,6 +490,11 @@ class Workspace:
             )
             return int(cur.lastrowid)
 
+    def set_run_pid(self, run_id: int, pid: int) -> None:
+        """Record the process that will execute a queued run, so its death is noticed."""
+        with self._db() as db:
+            db.execute("UPDATE runs SET pid=? WHERE id=? AND status='queued'", (pid, run_id))
+
     def start_run(self, run_id: int, pid: int | None = None) -> None:
         """Mark a run as running in process `pid` (this process by default)."""
         with self._db() as db:
@@ -572,17 +577,19 @@ class Workspace:
         return [json.loads(r[0]) for r in rows]
 
     def reap_dead_runs(self) -> int:
-        """Mark running runs whose process is gone as failed; returns how many."""
+        """Mark runs whose process is gone (queued or running) as failed; returns how many."""
         with self._db(write=False) as db:
-            rows = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
-        dead = [r["id"] for r in rows if r["pid"] and not _alive(r["pid"])]
+            rows = db.execute(
+                "SELECT id, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL"
+            ).fetchall()
+        dead = [r["id"] for r in rows if r["pid"] and not process_alive(r["pid"])]
         if not dead:
             return 0
         with self._db() as db:
             for run_id in dead:
                 db.execute(
                     "UPDATE runs SET status='failed', finished=?, error=?"
-                    " WHERE id=? AND status='running'",
+                    " WHERE id=? AND status IN ('queued', 'running')",
                     (now(), "The training process stopped unexpectedly; start it again.", run_id),
                 )
         return len(dead)
@@ -622,7 +629,8 @@ class Workspace:
         return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid is running (a zombie counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -154,3 +154,14 @@ def test_a_workspace_folder_can_be_moved(tmp_path):
     moved = Workspace(tmp_path / "moved")
     assert moved.load_model("toy").shape == (5, 4)
     assert moved.collect_garbage() == []
+
+
+def test_a_queued_run_whose_process_died_is_marked_failed(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    run_id = ws.create_run("word2vec", {}, None, None)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    ws.set_run_pid(run_id, child.pid)
+    assert ws.run(run_id).status == "failed"
+    untouched = ws.create_run("word2vec", {}, None, None)  # no process yet: stays queued
+    assert ws.run(untouched).status == "queued"
