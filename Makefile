@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: install
-	$(BIN)/embedlab app
+	$(BIN)/embedlab app --demo
 
 test: install
 	$(BIN)/ruff check .

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from embedlab.train import TrainConfig
     from embedlab.workspace import CorpusRecord, RunRecord, Workspace
 
-DEMO_CORPUS_NAME = "lee"
 ACTIVE_STATES = ("queued", "running")
 
 # --- text -------------------------------------------------------------------------------------
@@ -99,47 +98,6 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
 
 
 # --- corpora ----------------------------------------------------------------------------------
-
-
-def find_demo_corpus(ws: Workspace) -> CorpusRecord | None:
-    """The demo corpus if the workspace has it: ingested from gensim's file, or named 'lee'.
-
-    >>> import tempfile
-    >>> from embedlab.workspace import Workspace
-    >>> find_demo_corpus(Workspace(tempfile.mkdtemp())) is None
-    True
-    """
-    from embedlab.datasets import demo_corpus_path
-
-    source = str(demo_corpus_path())
-    corpora = ws.corpora()
-    for record in corpora:
-        if record.source == source:
-            return record
-    for record in corpora:
-        if record.name == DEMO_CORPUS_NAME:
-            return record
-    return None
-
-
-def ensure_demo_corpus(ws: Workspace) -> tuple[CorpusRecord, bool]:
-    """The demo corpus (gensim's Lee news corpus), ingested on first use; (record, created).
-
-    >>> import tempfile
-    >>> from embedlab.workspace import Workspace
-    >>> ws = Workspace(tempfile.mkdtemp())
-    >>> record, created = ensure_demo_corpus(ws)
-    >>> record.name, record.stats["documents"], created
-    ('lee', 300, True)
-    >>> ensure_demo_corpus(ws)[1]
-    False
-    """
-    from embedlab.datasets import demo_corpus_path
-
-    found = find_demo_corpus(ws)
-    if found is not None:
-        return found, False
-    return ws.add_corpus(demo_corpus_path(), name=DEMO_CORPUS_NAME), True
 
 
 def ingest_uploads(

@@ -454,6 +454,12 @@ def cmd_app(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     if args.home:
         env["EMBEDLAB_HOME"] = str(Path(args.home).resolve())
+    if args.demo:
+        from embedlab.datasets import ensure_demo_corpus
+
+        record, created = ensure_demo_corpus(_workspace(args))
+        if created:
+            print(f"Added the demo corpus '{record.name}' (gensim's Lee news corpus).")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
     raise SystemExit(subprocess.call(cmd, env=env))
 
@@ -630,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("app", cmd_app, "start the web app", json_flag=False)
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--demo", action="store_true", help="add the demo corpus first if the workspace has none"
+    )
     return parser
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 from embedlab import app_jobs, ui
 from embedlab.charts.corpus import sentence_length_figure, zipf_figure
 from embedlab.corpus import TokenizeOptions, read_stats, read_vocab
+from embedlab.datasets import ensure_demo_corpus
 from embedlab.markup import escape_markdown
 
 UPLOAD_TYPES = ["txt", "text", "cor", "md", "gz", "zip", "csv", "tsv", "jsonl", "ndjson"]
@@ -153,7 +154,7 @@ with upload_col:
 
 if use_demo:
     with ui.shown_errors(), st.spinner("Reading the demo corpus…"):
-        record, created = app_jobs.ensure_demo_corpus(ws)
+        record, created = ensure_demo_corpus(ws)
         st.session_state[SELECT] = record.name
         if created:
             st.success(
