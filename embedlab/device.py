@@ -43,6 +43,8 @@ def resolve_device(requested: str | None = None) -> str:
     >>> resolve_device("auto") in {"cuda", "mps", "cpu"}
     True
     """
+    if requested is not None and requested.strip().lower() == "auto":
+        requested = None  # "auto" is the automatic choice, which EMBEDLAB_DEVICE overrides
     choice = (requested or os.environ.get("EMBEDLAB_DEVICE") or "auto").strip().lower()
     kind = choice.split(":", 1)[0]
     if kind not in DEVICES:

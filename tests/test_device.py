@@ -31,3 +31,9 @@ def test_unknown_device_and_description(monkeypatch):
         resolve_device("gpu0")
     monkeypatch.setenv("EMBEDLAB_DEVICE", "cpu")
     assert describe_device().startswith("CPU (")
+
+
+def test_auto_defers_to_the_env_variable(monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_DEVICE", "tpu")  # proves the variable is read for "auto"
+    with pytest.raises(InputError, match="Unknown device 'tpu'"):
+        resolve_device("auto")
