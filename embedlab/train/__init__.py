@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import InputError
-from embedlab.train import gensim_trainers  # noqa: F401 - registers word2vec and fasttext
+from embedlab.train import (
+    gensim_trainers,  # noqa: F401 - registers word2vec and fasttext
+    glove,  # noqa: F401 - registers glove
+    sgns,  # noqa: F401 - registers sgns
+)
 from embedlab.train.config import Algo, TrainConfig
 from embedlab.train.progress import ProgressCallback, ProgressEvent, ProgressTracker
 from embedlab.train.registry import TRAINERS, Trainer, algorithms, register_trainer

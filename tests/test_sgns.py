@@ -1,0 +1,242 @@
+"""Tests for the torch skip-gram/CBOW trainer ("sgns") on gensim's Lee corpus."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.embeddings import Embeddings
+from embedlab.errors import InputError
+from embedlab.train import ProgressEvent, TrainConfig, train
+from embedlab.train import sgns as sgns_module
+
+FAST = {"algo": "sgns", "dim": 32, "epochs": 3, "workers": 1, "min_count": 5, "device": "cpu"}
+WINDOW = 5
+
+
+@pytest.fixture(scope="session")
+def lee_tokens(lee_corpus_file: Path) -> list[list[str]]:
+    return [line.split() for line in lee_corpus_file.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def skipgram(lee_corpus_file: Path) -> tuple[Embeddings, list[ProgressEvent]]:
+    events: list[ProgressEvent] = []
+    return train(lee_corpus_file, TrainConfig(**FAST), events.append), events
+
+
+def _cooccurrence_gap(emb: Embeddings, tokens: list[list[str]]) -> float:
+    """Mean cosine of word pairs within a window, minus that of the same words shuffled."""
+    pairs = sorted(
+        {
+            (s[i], s[j])
+            for s in tokens
+            for i in range(len(s))
+            for j in range(i + 1, min(i + WINDOW + 1, len(s)))
+            if s[i] != s[j] and s[i] in emb and s[j] in emb
+        }
+    )  # distinct pairs, so a few frequent ones do not dominate the mean
+    rng = np.random.default_rng(0)
+    picked = rng.choice(len(pairs), size=min(20_000, len(pairs)), replace=False)
+    left = [pairs[i][0] for i in picked]
+    right = [pairs[i][1] for i in picked]
+    shuffled = list(rng.permutation(right))  # same word frequencies, co-occurrence broken
+    random_pairs = [(a, b) for a, b in zip(left, shuffled, strict=True) if a != b]
+
+    def mean_cosine(some: list[tuple[str, str]]) -> float:
+        rows_a = emb.normed[[emb.index(a) for a, _ in some]]
+        rows_b = emb.normed[[emb.index(b) for _, b in some]]
+        return float(np.mean(np.sum(rows_a * rows_b, axis=1)))
+
+    return mean_cosine(list(zip(left, right, strict=True))) - mean_cosine(random_pairs)
+
+
+# --- what comes out -------------------------------------------------------------------------
+def test_vocabulary_dim_and_counts_match_the_corpus(
+    skipgram: tuple[Embeddings, list[ProgressEvent]], lee_tokens: list[list[str]]
+) -> None:
+    emb, _ = skipgram
+    counts = Counter(w for s in lee_tokens for w in s)
+    expected = {w: c for w, c in counts.items() if c >= FAST["min_count"]}
+    assert emb.shape == (len(expected), FAST["dim"])
+    assert emb.counts is not None
+    assert dict(zip(emb.words, emb.counts.tolist(), strict=True)) == expected
+    assert list(emb.counts) == sorted(emb.counts, reverse=True)
+    assert np.isfinite(emb.vectors).all() and np.abs(emb.vectors).sum() > 0
+    assert emb.meta["algo"] == "sgns" and emb.meta["device"] == "cpu"
+    assert "torch" in emb.meta["versions"] and emb.meta["corpus_words"] == sum(counts.values())
+
+
+def test_progress_events_and_a_falling_loss(
+    skipgram: tuple[Embeddings, list[ProgressEvent]], lee_tokens: list[list[str]]
+) -> None:
+    emb, events = skipgram
+    epochs, words = FAST["epochs"], sum(map(len, lee_tokens))
+    assert events[0].stage == "vocab" and events[-1].stage == "done"
+    assert all(e.stage == "epoch" for e in events[1:-1])
+    with_loss = [e for e in events if e.stage == "epoch" and e.loss is not None]
+    assert [e.epoch for e in with_loss] == list(range(1, epochs + 1))
+    losses = [e.loss for e in with_loss]
+    assert emb.meta["epoch_losses"] == losses and events[-1].loss == losses[-1]
+    assert all(0 < loss < 10 for loss in losses)  # mean NLL per pair: ln 2 x (1 + 5) at first
+    assert losses[-1] < losses[0]
+    done = [e.words_done for e in events]
+    assert done == sorted(done) and events[-1].words_done == words * epochs
+    assert all(e.total_words == words * epochs for e in events)
+    assert all(e.words_per_sec > 0 for e in events[1:])
+
+
+def test_cooccurring_words_are_closer_about_as_much_as_with_gensim(
+    lee_corpus_file: Path, lee_tokens: list[list[str]]
+) -> None:
+    """Lee, 100d, 12 epochs, window 5, seeds 1-3: gap about 0.066 (gensim skip-gram 0.075)."""
+    settings = {"dim": 100, "epochs": 12, "window": WINDOW, "workers": 1, "seed": 1}
+    ours = train(lee_corpus_file, TrainConfig(algo="sgns", device="cpu", **settings))
+    gensim = train(lee_corpus_file, TrainConfig(algo="word2vec", **settings))
+    noise = Embeddings(ours.words, np.random.default_rng(0).standard_normal(ours.shape))
+    assert abs(_cooccurrence_gap(noise, lee_tokens)) < 0.01  # control: random vectors
+    gap, reference = _cooccurrence_gap(ours, lee_tokens), _cooccurrence_gap(gensim, lee_tokens)
+    assert gap > 0.7 * reference and gap > 0.04, (gap, reference)
+    assert ours.meta["epoch_losses"][-1] < ours.meta["epoch_losses"][0]
+
+
+def _context_agreement(emb: Embeddings, tokens: list[list[str]]) -> float:
+    """Spearman, over random word pairs, of the embedding cosine and the cosine of the two
+    words' PPMI context rows: do words used in the same contexts get similar vectors?"""
+    from scipy.stats import spearmanr
+
+    index = {w: i for i, w in enumerate(emb.words)}
+    n = len(index)
+    counts = np.zeros((n, n))
+    for sentence in tokens:
+        ids = np.array([index[w] for w in sentence if w in index])
+        for shift in range(1, WINDOW + 1):
+            np.add.at(counts, (ids[:-shift], ids[shift:]), 1)
+            np.add.at(counts, (ids[shift:], ids[:-shift]), 1)
+    expected = np.outer(counts.sum(1), counts.sum(0)) / counts.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ppmi = np.where(counts > 0, np.maximum(np.log(counts / expected), 0), 0)
+    ppmi /= np.linalg.norm(ppmi, axis=1, keepdims=True).clip(1e-9)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, n, 20_000), rng.integers(0, n, 20_000)
+    a, b = a[a != b], b[a != b]
+    by_context = np.sum(ppmi[a] * ppmi[b], axis=1)
+    by_vector = np.sum(emb.normed[a] * emb.normed[b], axis=1)
+    return float(spearmanr(by_context, by_vector).correlation)
+
+
+def test_cbow_trains(lee_corpus_file: Path, lee_tokens: list[list[str]]) -> None:
+    """CBOW learns substitutes, not neighbours: Lee, 50d, 10 epochs, seeds 1-2 give an
+    agreement of 0.048-0.058 (gensim CBOW 0.045-0.046; random vectors about 0)."""
+    settings = {"architecture": "cbow", "dim": 50, "epochs": 10, "workers": 1, "min_count": 5}
+    emb = train(lee_corpus_file, TrainConfig(algo="sgns", device="cpu", **settings))
+    gensim = train(lee_corpus_file, TrainConfig(algo="word2vec", **settings))
+    losses = emb.meta["epoch_losses"]
+    assert len(losses) == 10 and losses[-1] < 0.8 * losses[0]
+    noise = Embeddings(emb.words, np.random.default_rng(0).standard_normal(emb.shape))
+    assert abs(_context_agreement(noise, lee_tokens)) < 0.025
+    agreement, reference = (_context_agreement(e, lee_tokens) for e in (emb, gensim))
+    assert agreement > 0.6 * reference and agreement > 0.025, (agreement, reference)
+
+
+# --- determinism ----------------------------------------------------------------------------
+def test_same_seed_same_vectors_other_seed_other_vectors(lee_corpus_file: Path) -> None:
+    config = TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "workers": 2})
+    first = train(lee_corpus_file, config)
+    again = train(lee_corpus_file, config)
+    other = train(lee_corpus_file, TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "seed": 2}))
+    np.testing.assert_array_equal(first.vectors, again.vectors)
+    assert not np.allclose(first.vectors, other.vectors)
+
+
+def test_random_bits_match_a_numpy_splitmix64() -> None:
+    """The torch draws rely on wrapping int64 arithmetic; check them against uint64 numpy."""
+    key, start, n = sgns_module.stream_key(7, 4, 1, 2), 10, 1000
+    with np.errstate(over="ignore"):
+        z = (
+            np.arange(start + 1, start + n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        ) + (np.uint64(key))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    expected = (z >> np.uint64(11)).astype(np.int64)
+    got = sgns_module.random_bits(key, start, n).numpy()
+    np.testing.assert_array_equal(got, expected)
+    assert got.min() >= 0 and got.max() < 2**53
+    assert 0.45 < (got / 2**53).mean() < 0.55
+
+
+# --- streaming ------------------------------------------------------------------------------
+def test_streams_the_corpus_in_chunks(
+    lee_corpus_file: Path, lee_tokens: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small chunks: the corpus is encoded once, later epochs read the spill file back."""
+    monkeypatch.setattr(sgns_module, "CHUNK_TOKENS", 5_000)
+    encodings = []
+    real = sgns_module.encoded_sentences
+
+    def counting(*args: object, **kwargs: object):  # noqa: ANN202
+        encodings.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sgns_module, "encoded_sentences", counting)
+    events: list[ProgressEvent] = []
+    config = TrainConfig(**{**FAST, "epochs": 2})
+    emb = train(lee_corpus_file, config, events.append)
+    words = sum(map(len, lee_tokens))
+    within = [e for e in events if e.stage == "epoch" and e.loss is None]
+    assert len(encodings) == 1
+    assert len(within) >= 2 * (words // 6_000)  # a report after every chunk but the last
+    assert all(e.words_done % words > 0 for e in within)
+    counts = Counter(w for s in lee_tokens for w in s)
+    assert set(emb.words) == {w for w, c in counts.items() if c >= config.min_count}
+    assert emb.meta["epoch_losses"][1] < emb.meta["epoch_losses"][0]
+
+
+# --- refusals, devices, threads, cancelling --------------------------------------------------
+def test_hierarchical_softmax_is_refused(lee_corpus_file: Path) -> None:
+    with pytest.raises(InputError, match="sgns trains with negative sampling only; choose loss"):
+        train(lee_corpus_file, TrainConfig(**{**FAST, "loss": "hs"}))
+
+
+def test_embedlab_device_is_honoured(
+    lee_corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMBEDLAB_DEVICE", "cpu")
+    emb = train(lee_corpus_file, TrainConfig(**{**FAST, "epochs": 1, "device": "auto"}))
+    assert emb.meta["device"] == "cpu"
+
+
+def test_cuda_where_there_is_none_is_a_clear_error(lee_corpus_file: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(InputError, match="'cuda' was asked for but is not available"):
+        train(lee_corpus_file, TrainConfig(**{**FAST, "device": "cuda"}))
+
+
+class Cancelled(Exception):
+    pass
+
+
+def test_threads_restored_and_a_callback_exception_cancels(
+    lee_corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    monkeypatch.setattr(sgns_module, "CHUNK_TOKENS", 5_000)
+    threads = torch.get_num_threads()
+
+    def cancel(event: ProgressEvent) -> None:
+        if event.stage == "epoch":
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        train(lee_corpus_file, TrainConfig(**{**FAST, "workers": 3}), cancel)
+    assert torch.get_num_threads() == threads
+    train(lee_corpus_file, TrainConfig(**{**FAST, "epochs": 1, "workers": 3}))
+    assert torch.get_num_threads() == threads
