@@ -428,15 +428,19 @@ def form_fields(algo: str) -> list[FieldSpec]:
     return [FIELDS[n] for n in names if n in FIELDS and FIELDS[n].applies_to(algo)]
 
 
-def default_values(tokens: int | None = None) -> dict[str, Any]:
-    """The form's starting values: `TrainConfig.suggested` for a corpus of `tokens` words.
+def default_values(tokens: int | None = None, algo: str = "word2vec") -> dict[str, Any]:
+    """The form's starting values: `TrainConfig.suggested` for `algo` on `tokens` words.
 
     >>> default_values()["window"], default_values(60_000)["epochs"]
     (5, 30)
+    >>> default_values(60_000, "glove")["alpha"]
+    0.05
     """
     from embedlab.train import TrainConfig
 
-    return (TrainConfig() if tokens is None else TrainConfig.suggested(tokens)).to_dict()
+    if tokens is None:
+        return TrainConfig(algo=algo).to_dict()
+    return TrainConfig.suggested(tokens, algo).to_dict()
 
 
 def build_config(algo: str, values: Mapping[str, Any]) -> TrainConfig:

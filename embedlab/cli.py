@@ -170,7 +170,7 @@ def _train_config(args: argparse.Namespace):  # noqa: ANN202 - TrainConfig
         epochs=args.epochs,
         negative=args.negative,
         sample=args.sample,
-        alpha=args.alpha,
+        alpha=TrainConfig.usual_alpha(args.algo) if args.alpha is None else args.alpha,
         workers=args.workers,
         seed=args.seed,
         device=args.device,
@@ -528,7 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("train", cmd_train, "train word vectors on a corpus (a workspace corpus or a file)")
     p.add_argument("corpus", metavar="CORPUS", nargs="?")
-    p.add_argument("--algo", default="word2vec", help="word2vec or fasttext (default word2vec)")
+    p.add_argument(
+        "--algo",
+        default="word2vec",
+        help="word2vec, fasttext, sgns (torch skip-gram/CBOW) or glove (default word2vec)",
+    )
     arch = p.add_mutually_exclusive_group()
     arch.add_argument("--sg", action="store_true", help="skip-gram (default)")
     arch.add_argument("--cbow", action="store_true", help="continuous bag of words")
@@ -546,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample", type=float, default=1e-3, help="down-sampling of frequent words (default 1e-3)"
     )
     p.add_argument(
-        "--alpha", type=float, default=0.025, help="initial learning rate (default 0.025)"
+        "--alpha", type=float, help="initial learning rate (default 0.025; 0.05 for glove)"
     )
     p.add_argument("--workers", type=int, default=0, help="threads; 0 = all cores (default)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")

@@ -31,9 +31,11 @@ def _coverage(path: str, min_count: int) -> app_jobs.Coverage:
     return app_jobs.coverage(_vocab(path), min_count)
 
 
-def field_ui(spec: app_jobs.FieldSpec, default: Any, disabled: bool = False) -> Any:
+def field_ui(
+    spec: app_jobs.FieldSpec, default: Any, disabled: bool = False, prefix: str = "train"
+) -> Any:
     """One setting's widget, its one-line explanation under it; returns its value."""
-    key = f"train_{spec.name}"
+    key = f"{prefix}_{spec.name}"
     if spec.choices:
         value = st.selectbox(
             spec.label,
@@ -67,7 +69,10 @@ def field_ui(spec: app_jobs.FieldSpec, default: Any, disabled: bool = False) -> 
 
 def settings_ui(algo: str, corpus_path: str, tokens: int) -> dict[str, Any]:
     """The algorithm's settings (built from TrainConfig's fields), main ones first."""
-    defaults = app_jobs.default_values(tokens)
+    defaults = app_jobs.default_values(tokens, algo)
+    # word2vec and fasttext share their widgets; another algorithm (GloVe wants its own
+    # learning rate and more epochs) gets its own, so its suggested values show.
+    prefix = "train" if algo in ("word2vec", "fasttext") else f"train_{algo}"
     values: dict[str, Any] = {}
     fields = app_jobs.form_fields(algo)
 
@@ -76,7 +81,7 @@ def settings_ui(algo: str, corpus_path: str, tokens: int) -> dict[str, Any]:
             for col, spec in zip(st.columns(3), specs[start : start + 3], strict=False):
                 with col:
                     off = spec.name == "negative" and values.get("loss") == "hs"
-                    values[spec.name] = field_ui(spec, defaults[spec.name], disabled=off)
+                    values[spec.name] = field_ui(spec, defaults[spec.name], off, prefix)
 
     grid([f for f in fields if not f.advanced])
     if "min_count" in values:

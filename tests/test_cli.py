@@ -359,3 +359,34 @@ def test_console_script_runs_without_traceback(tmp_path):
         "evaluate",
     ):
         assert command in helped.stdout
+
+
+@pytest.mark.parametrize("algo", ["sgns", "glove"])
+def test_train_with_the_torch_trainers(capsys, lee_corpus_file, algo):
+    code, out, err = run(
+        capsys,
+        "train",
+        str(lee_corpus_file),
+        "--algo",
+        algo,
+        "--dim",
+        "16",
+        "--epochs",
+        "2",
+        "--workers",
+        "1",
+        "--device",
+        "cpu",
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["config"]["algo"] == algo and summary["vocab"] > 500
+    expected_alpha = 0.05 if algo == "glove" else 0.025
+    assert summary["config"]["alpha"] == expected_alpha
+    assert len(summary["epoch_losses"]) == 2
+
+
+def test_sgns_refuses_hierarchical_softmax(capsys, lee_corpus_file):
+    code, _, err = run(capsys, "train", str(lee_corpus_file), "--algo", "sgns", "--hs")
+    assert code == 1 and "negative sampling only" in err and err.count("\n") == 1

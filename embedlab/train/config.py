@@ -192,27 +192,46 @@ class TrainConfig:
         except AttributeError:  # not on Linux
             return os.cpu_count() or 1
 
+    @staticmethod
+    def usual_alpha(algo: str) -> float:
+        """The starting learning rate an algorithm is usually trained with.
+
+        >>> TrainConfig.usual_alpha("word2vec"), TrainConfig.usual_alpha("glove")
+        (0.025, 0.05)
+        """
+        return 0.05 if algo == "glove" else 0.025
+
     @classmethod
-    def suggested(cls, tokens: int, **overrides: Any) -> TrainConfig:
-        """Starting settings for a corpus of `tokens` words, the rest at their defaults.
+    def suggested(cls, tokens: int, algo: str = "word2vec", **overrides: Any) -> TrainConfig:
+        """Starting settings for `algo` on a corpus of `tokens` words, the rest at defaults.
 
         gensim's defaults (100 dimensions, 5 epochs, min-count 5) suit corpora of millions
         of words. A small corpus, such as the 60,000-word demo, needs more passes and fewer
-        dimensions, or every cosine ends up near 1 and the neighbours mean little.
+        dimensions, or every cosine ends up near 1 and the neighbours mean little. GloVe
+        wants its own learning rate (0.05, with AdaGrad) and at least 25 passes.
 
         >>> small = TrainConfig.suggested(60_000)
         >>> small.dim, small.epochs, small.min_count
         (50, 30, 3)
         >>> TrainConfig.suggested(50_000_000) == TrainConfig()
         True
+        >>> glove = TrainConfig.suggested(50_000_000, "glove")
+        >>> glove.algo, glove.alpha, glove.epochs
+        ('glove', 0.05, 25)
         """
         if tokens < 1_000_000:
-            base = {"dim": 50, "epochs": 30, "min_count": 3}
+            base: dict[str, Any] = {"dim": 50, "epochs": 30, "min_count": 3}
         elif tokens < 20_000_000:
             base = {"dim": 100, "epochs": 10, "min_count": 5}
         else:
             base = {}
-        return dataclasses.replace(cls(), **{**base, **overrides})
+        if algo == "glove":
+            base = {
+                **base,
+                "alpha": cls.usual_alpha(algo),
+                "epochs": max(25, base.get("epochs", 0)),
+            }
+        return dataclasses.replace(cls(), algo=algo, **{**base, **overrides})
 
     def describe(self) -> str:
         """One line for people, e.g. for a run list.

@@ -92,8 +92,9 @@ def test_a_newly_registered_trainer_appears_without_page_changes(lee_home):
         at.selectbox(key="train_algo").select("toy-glove").run()
         assert not at.exception
         keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
-        assert {"train_dim", "train_epochs", "train_device"} <= keys
-        assert not {"train_architecture", "train_loss", "train_min_n"} & keys
+        own = "train_toy-glove_"  # an algorithm other than word2vec/fasttext gets own widgets
+        assert {own + "dim", own + "epochs", own + "device"} <= keys
+        assert not {own + "architecture", own + "loss", own + "min_n"} & keys
     finally:
         del TRAINERS["toy-glove"]
 
@@ -180,3 +181,13 @@ def test_runs_from_other_sessions_are_shown_read_only(lee_home):
     assert not at.button(key="train_start").disabled  # not this session's run
     assert not [b for b in at.button if b.key == "train_cancel"]
     assert ws.run(other).status == "queued"
+
+
+def test_glove_starts_from_its_own_learning_rate(lee_home):
+    at = open_train()
+    at.selectbox(key="train_algo").select("glove").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="train_glove_alpha").value == pytest.approx(0.05)
+    assert at.number_input(key="train_glove_epochs").value >= 25
+    at.selectbox(key="train_algo").select("word2vec").run()
+    assert at.number_input(key="train_alpha").value == pytest.approx(0.025)
