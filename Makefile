@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	@echo "Benchmarks take a corpus path; see bench/README.md, e.g.:"
+	@echo "Benchmarks take a corpus path; bench/README.md lists them, e.g.:"
 	@echo "  $(BIN)/python bench/train_overhead.py ../shared/data/inaugural --repeat 15"
 
 clean:
