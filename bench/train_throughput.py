@@ -29,6 +29,7 @@ import json, sys
 from embedlab.evaluate import run_benchmark
 from embedlab.train import TrainConfig, train
 corpus, settings = sys.argv[1], json.loads(sys.argv[2])
+settings.setdefault("alpha", TrainConfig.usual_alpha(settings["algo"]))  # GloVe: 0.05
 emb = train(corpus, TrainConfig(**settings))
 cuda_mib = None
 if settings.get("device", "cpu").startswith("cuda"):
