@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vector_quality import cooccurrence_gap
 
 from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
@@ -29,29 +30,7 @@ def skipgram(lee_corpus_file: Path) -> tuple[Embeddings, list[ProgressEvent]]:
 
 
 def _cooccurrence_gap(emb: Embeddings, tokens: list[list[str]]) -> float:
-    """Mean cosine of word pairs within a window, minus that of the same words shuffled."""
-    pairs = sorted(
-        {
-            (s[i], s[j])
-            for s in tokens
-            for i in range(len(s))
-            for j in range(i + 1, min(i + WINDOW + 1, len(s)))
-            if s[i] != s[j] and s[i] in emb and s[j] in emb
-        }
-    )  # distinct pairs, so a few frequent ones do not dominate the mean
-    rng = np.random.default_rng(0)
-    picked = rng.choice(len(pairs), size=min(20_000, len(pairs)), replace=False)
-    left = [pairs[i][0] for i in picked]
-    right = [pairs[i][1] for i in picked]
-    shuffled = list(rng.permutation(right))  # same word frequencies, co-occurrence broken
-    random_pairs = [(a, b) for a, b in zip(left, shuffled, strict=True) if a != b]
-
-    def mean_cosine(some: list[tuple[str, str]]) -> float:
-        rows_a = emb.normed[[emb.index(a) for a, _ in some]]
-        rows_b = emb.normed[[emb.index(b) for _, b in some]]
-        return float(np.mean(np.sum(rows_a * rows_b, axis=1)))
-
-    return mean_cosine(list(zip(left, right, strict=True))) - mean_cosine(random_pairs)
+    return cooccurrence_gap(emb, tokens, WINDOW)
 
 
 # --- what comes out -------------------------------------------------------------------------
