@@ -65,9 +65,7 @@ def _bar(total: float, unit: str, desc: str):  # noqa: ANN202 - tqdm or None
 
 def _load_model(args: argparse.Namespace, key: str):  # noqa: ANN202 - Embeddings
     """A model from the workspace by name, else a vector file by path."""
-    from embedlab.workspace import Workspace
-
-    ws = Workspace(args.home)
+    ws = _workspace(args)
     if ws.has_model(key):
         return ws.load_model(key)
     path = Path(key)
@@ -418,10 +416,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             bar.close()
         key = name if name in BENCHMARKS else Path(name).name
         results[key] = result.to_dict()
-    ws = _workspace(args)
-    if ws.has_model(emb.name):
+    model_id = emb.meta.get("model_id")  # set only for a catalog model, not a file path
+    if model_id is not None:
+        ws = _workspace(args)
         for key, value in results.items():
-            ws.save_metrics(emb.name, key, value)
+            ws.save_metrics(int(model_id), key, value)
     if args.json:
         _print_json(results)
         return

@@ -390,3 +390,18 @@ def test_train_with_the_torch_trainers(capsys, lee_corpus_file, algo):
 def test_sgns_refuses_hierarchical_softmax(capsys, lee_corpus_file):
     code, _, err = run(capsys, "train", str(lee_corpus_file), "--algo", "sgns", "--hs")
     assert code == 1 and "negative sampling only" in err and err.count("\n") == 1
+
+
+def test_evaluating_a_file_never_stores_scores_on_a_catalog_model(capsys, tmp_path):
+    path = tmp_path / "pets.txt"
+    path.write_text("3 2\ncat 1 0\ndog 0.9 0.1\ncar 0 1\n")
+    assert run(capsys, "import", str(path), "--name", "pets")[0] == 0
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cat\tdog\t9\ncat\tcar\t1\ndog\tcar\t2\n")
+    code, _, err = run(capsys, "evaluate", str(path), "--benchmark", str(pairs))
+    assert code == 0, err
+    code, out, _ = run(capsys, "models", "--json")
+    assert json.loads(out)[0]["metrics"] == {}  # the file 'pets.txt' is not the model 'pets'
+    assert run(capsys, "evaluate", "pets", "--benchmark", str(pairs))[0] == 0
+    code, out, _ = run(capsys, "models", "--json")
+    assert set(json.loads(out)[0]["metrics"]) == {"pairs.tsv"}
