@@ -15,6 +15,7 @@ timeout, so several processes (the app, its training jobs, the CLI) share it saf
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import InputError, NotFoundError
+from embedlab.errors import EmbedlabError, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from embedlab.corpus import CorpusStats, TokenizeOptions
@@ -384,7 +385,12 @@ class Workspace:
             self._check_free("models", check_name(name))
         tmp = self._tmp_dir()
         try:
-            save_native(emb, tmp / "model")
+            try:
+                save_native(emb, tmp / "model")
+            except OSError as err:
+                if is_disk_full(err):
+                    raise DiskFull(disk_full_message("the model could not be saved")) from err
+                raise
             meta = dict(emb.meta)
             with self._db() as db:
                 if name:
@@ -502,6 +508,47 @@ class Workspace:
                 "UPDATE runs SET status='running', pid=?, started=? WHERE id=?",
                 (pid or os.getpid(), now(), run_id),
             )
+
+    def claim_run(self, run_id: int, max_running: int, pid: int | None = None) -> bool:
+        """Start a queued run if fewer than `max_running` run and no older one waits.
+
+        One guarded UPDATE under the write lock, so two processes never both take the
+        last free slot; returns whether this run is now running (in process `pid`).
+
+        An older queued run counts only while a process waits for it (its pid is set).
+
+        >>> import tempfile
+        >>> ws = Workspace(tempfile.mkdtemp())
+        >>> a, b = [ws.create_run("word2vec", {}, None, None) for _ in range(2)]
+        >>> for run_id in (a, b):
+        ...     ws.set_run_pid(run_id, os.getpid())
+        >>> ws.claim_run(b, 1), ws.claim_run(a, 1), ws.claim_run(b, 1)
+        (False, True, False)
+        >>> ws.queue_position(b), ws.queue_position(a)
+        (1, None)
+        """
+        self.reap_dead_runs()
+        with self._db() as db:
+            cur = db.execute(
+                "UPDATE runs SET status='running', pid=?, started=? WHERE id=? AND status='queued'"
+                " AND (SELECT COUNT(*) FROM runs WHERE status='running')"
+                " + (SELECT COUNT(*) FROM runs WHERE status='queued' AND id<? AND pid IS NOT NULL)"
+                " < ?",
+                (pid or os.getpid(), now(), run_id, run_id, max_running),
+            )
+            return cur.rowcount == 1
+
+    def queue_position(self, run_id: int) -> int | None:
+        """A queued run's place in the queue (1 = next to start); None when not queued."""
+        with self._db(write=False) as db:
+            row = db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None or row["status"] != "queued":
+                return None
+            ahead = db.execute(
+                "SELECT COUNT(*) FROM runs WHERE status='queued' AND id<? AND pid IS NOT NULL",
+                (run_id,),
+            ).fetchone()[0]
+        return int(ahead) + 1
 
     def add_progress(self, run_id: int, event: ProgressEvent | Mapping[str, Any]) -> None:
         """Append one progress event to a run."""
@@ -627,6 +674,33 @@ class Workspace:
                         shutil.rmtree(path, ignore_errors=True)
                         removed.append(path)
         return removed
+
+
+class DiskFull(EmbedlabError, OSError):
+    """The disk (or a file-size limit) ran out while embedlab was writing."""
+
+
+def is_disk_full(err: OSError) -> bool:
+    """Whether an OSError means no room was left: a full disk, a quota, a file-size limit.
+
+    >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    True
+    >>> is_disk_full(FileNotFoundError(errno.ENOENT, "gone"))
+    False
+    """
+    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def disk_full_message(what: str) -> str:
+    """The one sentence shown when the disk fills up while writing `what`.
+
+    >>> disk_full_message("the model could not be saved")
+    'The disk is full: the model could not be saved; free some space ... and try again.'
+    """
+    return (
+        f"The disk is full: {what}; free some space (or point EMBEDLAB_HOME at a bigger disk)"
+        " and try again."
+    )
 
 
 def process_alive(pid: int) -> bool:
