@@ -90,6 +90,17 @@ CREATE TABLE IF NOT EXISTS metrics (
     result TEXT NOT NULL,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS classifications (
+    id INTEGER PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    features TEXT NOT NULL,
+    classifier TEXT NOT NULL,
+    model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+    accuracy REAL NOT NULL,
+    macro_f1 REAL NOT NULL,
+    created TEXT NOT NULL,
+    report TEXT NOT NULL
+);
 """
 
 
@@ -174,6 +185,21 @@ class RunRecord:
     error: str | None
     model_id: int | None
     info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassificationRecord:
+    """A stored text-classification result; `report` is its JSON report."""
+
+    id: int
+    dataset: str
+    features: str
+    classifier: str
+    model_id: int | None
+    accuracy: float
+    macro_f1: float
+    created: str
+    report: dict[str, Any]
 
 
 class Workspace:
@@ -674,6 +700,73 @@ class Workspace:
                         shutil.rmtree(path, ignore_errors=True)
                         removed.append(path)
         return removed
+
+    # --- classifications ----------------------------------------------------------------
+    def save_classification(self, report: Mapping[str, Any]) -> ClassificationRecord:
+        """Store a classification report (`ClassificationResult.to_report()`); returns it.
+
+        >>> import tempfile
+        >>> ws = Workspace(tempfile.mkdtemp())
+        >>> rec = ws.save_classification({"dataset": {"name": "demo"}, "accuracy": 0.8,
+        ...     "macro_f1": 0.79, "config": {"features": "tfidf", "classifier": "logreg"}})
+        >>> [(r.dataset, r.features, r.accuracy) for r in ws.classifications()]
+        [('demo', 'tfidf', 0.8)]
+        """
+        data = _jsonable(dict(report))
+        config, dataset = data.get("config") or {}, data.get("dataset") or {}
+        with self._db() as db:
+            cur = db.execute(
+                "INSERT INTO classifications (dataset, features, classifier, model_id, accuracy,"
+                " macro_f1, created, report) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    str(dataset.get("name") or "dataset"),
+                    str(config.get("features") or ""),
+                    str(config.get("classifier") or ""),
+                    config.get("model_id"),
+                    float(data["accuracy"]),
+                    float(data["macro_f1"]),
+                    now(),
+                    json.dumps(data, allow_nan=False),
+                ),
+            )
+            new_id = int(cur.lastrowid)
+        return self.classification(new_id)
+
+    def _classification_row(self, row: sqlite3.Row) -> ClassificationRecord:
+        return ClassificationRecord(
+            row["id"],
+            row["dataset"],
+            row["features"],
+            row["classifier"],
+            row["model_id"],
+            row["accuracy"],
+            row["macro_f1"],
+            row["created"],
+            json.loads(row["report"]),
+        )
+
+    def classifications(self) -> list[ClassificationRecord]:
+        """Every stored classification result, newest first."""
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT * FROM classifications ORDER BY id DESC").fetchall()
+        return [self._classification_row(r) for r in rows]
+
+    def classification(self, result_id: int) -> ClassificationRecord:
+        """One classification result by id."""
+        with self._db(write=False) as db:
+            row = db.execute("SELECT * FROM classifications WHERE id = ?", (result_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"No classification result with id {result_id} in the workspace; "
+                "`embedlab classifications` lists them."
+            )
+        return self._classification_row(row)
+
+    def delete_classification(self, result_id: int) -> None:
+        """Remove a stored classification result."""
+        self.classification(result_id)
+        with self._db() as db:
+            db.execute("DELETE FROM classifications WHERE id = ?", (result_id,))
 
 
 class DiskFull(EmbedlabError, OSError):
