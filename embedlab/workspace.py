@@ -413,7 +413,7 @@ class Workspace:
         try:
             try:
                 save_native(emb, tmp / "model")
-            except OSError as err:
+            except (OSError, EmbedlabError) as err:  # formats names the OSError as its cause
                 if is_disk_full(err):
                     raise DiskFull(disk_full_message("the model could not be saved")) from err
                 raise
@@ -773,15 +773,21 @@ class DiskFull(EmbedlabError, OSError):
     """The disk (or a file-size limit) ran out while embedlab was writing."""
 
 
-def is_disk_full(err: OSError) -> bool:
-    """Whether an OSError means no room was left: a full disk, a quota, a file-size limit.
+def is_disk_full(err: BaseException | None) -> bool:
+    """Whether an error (or the error that caused it) means no room was left to write:
+    a full disk, a quota, a file-size limit.
 
     >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
     True
     >>> is_disk_full(FileNotFoundError(errno.ENOENT, "gone"))
     False
     """
-    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    seen = 0
+    while err is not None and seen < 10:
+        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return True
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return False
 
 
 def disk_full_message(what: str) -> str:
