@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import EmbedlabError
+from embedlab.errors import EmbedlabError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +66,30 @@ def format_seconds(seconds: float | None) -> str:
     if total < 3600:
         return f"{total // 60} min {total % 60:02d} s"
     return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 22nd: a place in a queue.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 103)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '103rd']
+    """
+    if 10 <= n % 100 <= 20:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def queue_text(position: int, max_jobs: int) -> str:
+    """What a queued run shows while it waits for one of the `max_jobs` slots.
+
+    >>> queue_text(2, 2)
+    'Queued: 2nd in line, waiting for a free slot (2 jobs run at once)'
+    >>> queue_text(1, 1)
+    'Queued: next in line, waiting for a free slot (1 job runs at once)'
+    """
+    place = "next" if position == 1 else ordinal(position)
+    at_once = "1 job runs" if max_jobs == 1 else f"{max_jobs:,} jobs run"
+    return f"Queued: {place} in line, waiting for a free slot ({at_once} at once)"
 
 
 def format_rate(words_per_sec: float | None) -> str:
@@ -108,6 +132,7 @@ def ingest_uploads(
     options: TokenizeOptions | None = None,
     text_column: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    max_mb: int | None = None,
 ) -> tuple[list[CorpusRecord], list[str]]:
     """Ingest each uploaded (file name, bytes) as its own corpus: (records added, errors).
 
@@ -115,6 +140,7 @@ def ingest_uploads(
     (or after each file). A file that cannot be read adds nothing and gives one error
     sentence; the others still go in. `on_progress(bytes_done, bytes_total)` follows the
     reading across all files. A .zip upload is one corpus of all the files inside it.
+    A file over `max_mb` megabytes is refused (`upload_too_big`).
 
     >>> import tempfile
     >>> from embedlab.workspace import Workspace
@@ -140,7 +166,10 @@ def ingest_uploads(
             if on_progress is not None:
                 on_progress(min(before + read, total), total)
 
+        too_big = upload_too_big(filename, len(data), max_mb)
         try:
+            if too_big:
+                raise InputError(too_big)
             records.append(
                 ws.add_corpus(
                     data,
@@ -157,6 +186,25 @@ def ingest_uploads(
         if on_progress is not None:
             on_progress(min(done, total), total)
     return records, errors
+
+
+def upload_too_big(filename: str, size: int, max_mb: int | None) -> str | None:
+    """The sentence refusing an upload over `max_mb` megabytes, or None when it fits.
+
+    >>> upload_too_big("big.txt", 3 * 1024**2, 2)
+    "'big.txt' is 3.0 MB, over the 2 MB upload limit (EMBEDLAB_MAX_UPLOAD_MB); upload a smaller file or ask whoever runs the app to raise the limit."
+    >>> upload_too_big("small.txt", 1024, 2) is None
+    True
+    """  # noqa: E501 - one sentence
+    from embedlab.limits import MAX_UPLOAD_MB
+
+    if max_mb is None or size <= max_mb * 1024**2:
+        return None
+    return (
+        f"'{filename}' is {size / 1024**2:,.1f} MB, over the {MAX_UPLOAD_MB.describe(max_mb)} "
+        f"upload limit ({MAX_UPLOAD_MB.env}); upload a smaller file or ask whoever runs the "
+        "app to raise the limit."
+    )
 
 
 def top_words_table(top_words: Iterable[Sequence[Any]], tokens: int) -> pd.DataFrame:
@@ -502,11 +550,23 @@ class RunView:
     losses: list[tuple[int, float]]
     error: str | None
     building_vocab: bool
+    queue_position: int | None = None
+    max_jobs: int = 1
+    running: int = 0
 
     @property
     def active(self) -> bool:
         """Queued or running: the page keeps polling it."""
         return self.status in ACTIVE_STATES
+
+    @property
+    def waiting(self) -> bool:
+        """Queued behind `max_jobs` running jobs (rather than just starting)."""
+        return (
+            self.status == "queued"
+            and self.queue_position is not None
+            and self.running >= self.max_jobs
+        )
 
     @property
     def reports_loss(self) -> bool | None:
@@ -518,6 +578,8 @@ class RunView:
     @property
     def progress_text(self) -> str:
         """The progress bar's caption."""
+        if self.waiting:
+            return queue_text(self.queue_position or 1, self.max_jobs)
         if self.status == "queued":
             return "Starting the training process…"
         if self.building_vocab:
@@ -584,6 +646,9 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
         elapsed = _seconds_between(run.started, run.finished) if run.started else elapsed
     rate = last.get("words_per_sec") or run.info.get("words_per_sec")
     corpus = _corpus_names(ws).get(run.corpus_id) if run.corpus_id is not None else None
+    position, max_jobs, running = None, 1, 0
+    if run.status == "queued":
+        position, max_jobs, running = _queue_state(ws, run_id)
     return RunView(
         id=run.id,
         status=run.status,
@@ -600,7 +665,22 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
         losses=losses,
         error=run.error,
         building_vocab=run.status == "running" and not events,
+        queue_position=position,
+        max_jobs=max_jobs,
+        running=running,
     )
+
+
+def _queue_state(ws: Workspace, run_id: int) -> tuple[int | None, int, int]:
+    """(place in the queue, jobs allowed at once, jobs running now) for a queued run."""
+    from embedlab.limits import MAX_JOBS
+
+    try:
+        max_jobs = MAX_JOBS.value()
+    except EmbedlabError:  # a bad setting: the job itself fails and says why
+        max_jobs = MAX_JOBS.default
+    running = sum(1 for r in ws.runs() if r.status == "running")
+    return ws.queue_position(run_id), max_jobs, running
 
 
 def _process_alive(pid: int) -> bool:
@@ -645,12 +725,15 @@ def runs_table(
     corpora = _corpus_names(ws)
     rows = []
     for run in runs:
+        status = run.status
+        if status == "queued":
+            status = run_status(ws, run.id)
         end = run.finished if run.status not in ACTIVE_STATES else None
         started = _parse_time(run.started)
         rows.append(
             {
                 "run": run.id,
-                "status": run.status,
+                "status": status,
                 "algorithm": run.algo,
                 "model": run.model_name or "",
                 "corpus": corpora.get(run.corpus_id, "") if run.corpus_id is not None else "",
@@ -662,6 +745,46 @@ def runs_table(
         )
     columns = ["run", "status", "algorithm", "model", "corpus", "started", "duration"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def job_limits_text() -> str:
+    """The job limits in force, in one sentence for the Train page.
+
+    >>> job_limits_text()
+    'At most 2 jobs train at once (later ones wait in a queue), each for at most 6 h 00 min.'
+    """
+    from embedlab.limits import MAX_JOB_SECONDS, MAX_JOBS
+
+    try:
+        jobs, seconds = MAX_JOBS.value(), MAX_JOB_SECONDS.value()
+    except EmbedlabError as err:
+        return str(err)
+    at_once = "1 job trains" if jobs == 1 else f"{jobs:,} jobs train"
+    return (
+        f"At most {at_once} at once (later ones wait in a queue), each for at most "
+        f"{format_seconds(seconds)}."
+    )
+
+
+def run_status(ws: Workspace, run_id: int) -> str:
+    """A run's state in a word or two; a queued run waiting for a slot says its place.
+
+    This is what the Train page's tables and `embedlab runs` show.
+
+    >>> import tempfile
+    >>> from embedlab.workspace import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> run_id = ws.create_run("word2vec", {}, None, None)
+    >>> run_status(ws, run_id)
+    'queued'
+    """
+    run = ws.run(run_id)
+    if run.status != "queued":
+        return run.status
+    position, max_jobs, running = _queue_state(ws, run_id)
+    if position is None or running < max_jobs:
+        return "queued"
+    return f"queued ({ordinal(position)} in line)"
 
 
 def active_runs(ws: Workspace, exclude: Iterable[int] = ()) -> list[RunRecord]:

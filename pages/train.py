@@ -109,6 +109,11 @@ def run_panel(view: app_jobs.RunView) -> None:
         escape_markdown(view.description)
         + (f" · corpus {escape_markdown(view.corpus)}" if view.corpus else "")
     )
+    if view.waiting:
+        st.info(
+            view.progress_text + ". It starts by itself when a running job ends.",
+            icon=":material/hourglass_top:",
+        )
     if view.active:
         bar, stop = st.columns([5, 1], vertical_alignment="bottom")
         bar.progress(view.fraction, text=view.progress_text)
@@ -265,6 +270,7 @@ with start_col:
     start = st.button("Start training", key="train_start", type="primary", disabled=busy)
 if busy:
     st.caption("A run from this page is still going: wait for it or cancel it to start another.")
+st.caption(app_jobs.job_limits_text())
 
 if start and not busy:
     with ui.shown_errors():
