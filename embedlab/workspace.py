@@ -781,10 +781,17 @@ def is_disk_full(err: BaseException | None) -> bool:
     True
     >>> is_disk_full(FileNotFoundError(errno.ENOENT, "gone"))
     False
+
+    numpy's writers report a short write without an errno:
+
+    >>> is_disk_full(OSError("100000 requested and 16352 written"))
+    True
     """
     seen = 0
     while err is not None and seen < 10:
         if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return True
+        if isinstance(err, OSError) and re.fullmatch(r"\d+ requested and \d+ written", str(err)):
             return True
         err, seen = err.__cause__ or err.__context__, seen + 1
     return False
