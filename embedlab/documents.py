@@ -28,6 +28,8 @@ _MODE_SAMPLE_CHARS = 1024 * 1024  # sniffed for "documents are separated by blan
 _CSV_SAMPLE_CHARS = 64 * 1024  # sniffed for the delimiter
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _GUESS_ROWS = 200
+MAX_LINE_CHARS = 16 * 1024 * 1024
+"""Longest line of a CSV, TSV or JSONL file (plain text has no limit: it is read in pieces)."""
 _TEXT_NAMES = (
     "text", "sentence", "sentences", "review", "content",
     "body", "document", "comment", "message", "tweet",
@@ -71,13 +73,17 @@ class Documents:
 
     def _csv_events(self) -> Iterator[str | None]:
         """CSV/TSV: each row is a document; the text column is given or guessed."""
-        text = self._text
+        lines = _bounded_lines(self._text, self._label, "rows")
         csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-        sample = text.read(_CSV_SAMPLE_CHARS) + text.readline()
-        delimiter = "\t" if self._fmt == "tsv" else _sniff_delimiter(sample)
-        rows = itertools.chain(io.StringIO(sample, newline=""), text)
-        reader = csv.reader(rows, delimiter=delimiter)
-        del sample
+        head, size = [], 0
+        for line in lines:
+            head.append(line)
+            size += len(line)
+            if size >= _CSV_SAMPLE_CHARS:
+                break
+        delimiter = "\t" if self._fmt == "tsv" else _sniff_delimiter("".join(head))
+        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+        del head
         try:
             header = next((row for row in reader if any(cell.strip() for cell in row)), None)
             if header is None:
@@ -249,8 +255,26 @@ def _sniff_delimiter(sample: str) -> str:
     return ","
 
 
+def _bounded_lines(text: IO[str], label: str, what: str) -> Iterator[str]:
+    """The lines of `text`; refuses a line longer than MAX_LINE_CHARS before holding all of it.
+
+    >>> list(_bounded_lines(io.StringIO("a\\nbb\\n"), "'x.csv'", "rows"))
+    ['a\\n', 'bb\\n']
+    """
+    limit = MAX_LINE_CHARS
+    number = 0
+    while line := text.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise InputError(
+                f"{label} line {number} is longer than {limit:,} characters; split the text "
+                f"into shorter {what}, or upload it as a plain-text file."
+            )
+        yield line
+
+
 def _json_records(text: IO[str], label: str) -> Iterator[dict[str, Any] | str]:
-    for number, line in enumerate(text, 1):
+    for number, line in enumerate(_bounded_lines(text, label, "lines"), 1):
         if not line.strip():
             continue
         try:

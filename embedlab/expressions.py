@@ -14,6 +14,7 @@ Words are unit-normalised before they are combined, as gensim's `most_similar` d
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings, Neighbour
 
 MAX_LENGTH = 1000
+MAX_DEPTH = 20  # parentheses nested deeper than this are refused (the parser recurses)
+MAX_FACTOR = 1e6  # a larger number in `number * word` is refused (float32 vectors overflow)
 _TOKEN = re.compile(r"\s*(?:(?P<op>[()+*]|(?<![^\s(])-(?=[\s(]|$))|(?P<word>[^\s()+*]+))")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -63,11 +66,22 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """The expression as messages quote it: one line, shortened.
+
+    >>> _shown("king\\n-  man"), _shown("x + " * 30)[-4:]
+    ('king - man', 'x +…')
+    """
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.text = text
+        self.text = _shown(text)
         self.tokens = _tokens(text)
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -107,7 +121,14 @@ class _Parser:
         tok = self.peek()
         if tok == "(":
             self.take()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise InputError(
+                    f"Cannot read '{self.text}': its parentheses are nested more than "
+                    f"{MAX_DEPTH} deep; use at most {MAX_DEPTH} levels."
+                )
             inner = self.expression()
+            self.depth -= 1
             if self.take() != ")":
                 self.pos -= 1
                 raise self.fail("')'")
@@ -120,8 +141,17 @@ class _Parser:
             and self.peek() == "*"
             or (_NUMBER.fullmatch(tok) and self.pos >= 2 and self.tokens[self.pos - 2] == "*")
         ):
-            return [(1.0, float(tok))]
+            return [(1.0, self.number(tok))]
         return [(1.0, tok)]
+
+    def number(self, tok: str) -> float:
+        value = float(tok)
+        if not math.isfinite(value) or abs(value) > MAX_FACTOR:
+            raise InputError(
+                f"Cannot read '{self.text}': the number {tok} is too large; use factors "
+                f"between -{MAX_FACTOR:,.0f} and {MAX_FACTOR:,.0f}, e.g. 0.5 * king."
+            )
+        return value
 
 
 def _scale(
@@ -130,7 +160,13 @@ def _scale(
     for number_side, other in ((left, right), (right, left)):
         if len(number_side) == 1 and isinstance(number_side[0][1], float):
             factor = number_side[0][0] * number_side[0][1]
-            return [(c * factor, w) for c, w in other]
+            scaled = [(c * factor, w) for c, w in other]
+            if any(abs(c) > MAX_FACTOR for c, _ in scaled):
+                raise InputError(
+                    f"Cannot read '{parser.text}': its factors multiply to more than "
+                    f"{MAX_FACTOR:,.0f}; use smaller numbers, e.g. 0.5 * king."
+                )
+            return scaled
     raise InputError(
         f"Cannot read '{parser.text}': '*' must join a number and a word, e.g. 0.5 * king."
     )
@@ -164,7 +200,8 @@ write words joined by + and -, e.g. king - man + woman.
     for coef, word in terms:
         if isinstance(word, float):
             raise InputError(
-                f"Cannot read '{text}': the number {word:g} is not joined to a word by '*'."
+                f"Cannot read '{parser.text}': the number {word:g} is not joined to a word by "
+                "'*'; write e.g. 0.5 * king."
             )
         out.append((coef, word))
     return out

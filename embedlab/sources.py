@@ -4,7 +4,8 @@
 it (itself, a gzip's content, a zip's members) to a `Sink`: each file's encoding comes from
 `embedlab.textio`, its documents from `embedlab.documents`. The format comes from the file
 name: .csv, .tsv, .jsonl/.ndjson, else plain text, each maybe gzipped (x.csv.gz), or a .zip.
-Archives are guarded: a zip bomb, a password or a corrupt stream gets one clear message.
+Archives are guarded: a zip bomb (too many bytes, or too many times its size), a password,
+a member path that climbs out of the archive or a corrupt stream gets one clear message.
 
 >>> class Printer:  # a Sink
 ...     def add(self, event):
@@ -28,6 +29,7 @@ import functools
 import gzip
 import io
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -35,16 +37,21 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
+from embedlab import limits
 from embedlab.documents import Documents, text_newline
 from embedlab.errors import InputError
 from embedlab.textio import UPLOAD_HINT, EmptyError, NotTextError, read_decoded, sniff_encoding
 
-MAX_EXPANDED_BYTES = 4 * 1024**3
-"""Most bytes an archive may expand to; the env var EMBEDLAB_MAX_EXPANDED_BYTES overrides it."""
+MAX_EXPANDED_BYTES = limits.MAX_EXPANDED_BYTES.default
+"""Most bytes an archive may expand to by default (`embedlab.limits.MAX_EXPANDED_BYTES`)."""
+
+MAX_EXPANSION_RATIO = 200
+"""Most times an archive may expand (when it expands past RATIO_FLOOR_BYTES): a zip bomb guard."""
+
+RATIO_FLOOR_BYTES = 10 * 1024 * 1024
+"""Below this many expanded bytes the ratio guard is off (short repetitive text compresses well)."""
 
 _PROGRESS_EVERY = 1024 * 1024
-_BOMB_RATIO = 200
-_BOMB_MEMBER_BYTES = 10 * 1024 * 1024
 _FORMATS = {
     ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".zip": "zip", ".tar": "tar", ".tgz": "tar",
@@ -128,18 +135,6 @@ class Source:
 # --- counting bytes: progress and the zip-bomb guard ------------------------------------------
 
 
-def _max_expanded_bytes() -> int:
-    value = os.environ.get("EMBEDLAB_MAX_EXPANDED_BYTES", "").strip()
-    if not value:
-        return MAX_EXPANDED_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError(
-            f"EMBEDLAB_MAX_EXPANDED_BYTES must be a whole number of bytes, got {value!r}."
-        ) from None
-
-
 def _size(n: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -155,6 +150,24 @@ def _zip_bomb(label: str, limit: int) -> InputError:
     )
 
 
+def _ratio_bomb(label: str, expanded: int, packed: int) -> InputError:
+    """The error for an archive that expands more than MAX_EXPANSION_RATIO times.
+
+    >>> print(_ratio_bomb("'a.zip'", 12_000_000, 12_000))  # doctest: +ELLIPSIS
+    'a.zip' looks like a zip bomb (11.4 MB from 11.7 KB, 1,000 times; ... 200 times); upload ...
+    """
+    ratio = expanded / max(packed, 1)
+    return InputError(
+        f"{label} looks like a zip bomb ({_size(expanded)} from {_size(packed)}, {ratio:,.0f} "
+        f"times; text compresses at most {MAX_EXPANSION_RATIO} times); upload a smaller "
+        "archive, or unpack it and upload the text files."
+    )
+
+
+def _too_expanded(expanded: int, packed: int) -> bool:
+    return expanded > RATIO_FLOOR_BYTES and expanded > MAX_EXPANSION_RATIO * max(packed, 1)
+
+
 class _Meter:
     """Counts source bytes read (for progress) and expanded bytes (for the zip-bomb guard)."""
 
@@ -162,7 +175,7 @@ class _Meter:
         self.on_progress = on_progress
         self.label = "The upload"
         self.size: int | None = None  # of the source, when known: reports never exceed it
-        self.limit = _max_expanded_bytes()
+        self.limit = limits.MAX_EXPANDED_BYTES.value()
         self.read = self.expanded = self.reported = 0
         self._mark = (0, 0)
 
@@ -182,6 +195,8 @@ class _Meter:
         self.expanded += n
         if self.expanded > self.limit:
             raise _zip_bomb(self.label, self.limit)
+        if _too_expanded(self.expanded, self.read):  # a .gz says nothing of its size up front
+            raise _ratio_bomb(self.label, self.expanded, self.read)
 
     def report(self) -> None:
         """Call on_progress with the bytes read so far (never with a smaller number than before)."""
@@ -337,8 +352,27 @@ def _is_content(info: zipfile.ZipInfo) -> bool:
     )
 
 
+_UNSAFE_PATH = re.compile(r"^(?:/|[A-Za-z]:)|(?:^|/)\.\.(?:/|$)")
+
+
+def _check_paths(archive: zipfile.ZipFile, label: str) -> None:
+    """Refuse a member whose path climbs out of the archive or starts at the root (zip slip).
+
+    Members are never extracted to disk, but such a path marks a hostile or broken archive.
+    """
+    for info in archive.infolist():
+        name = info.filename.replace("\\", "/")
+        if _UNSAFE_PATH.search(name):
+            shown = "".join(c if c.isprintable() else "?" for c in info.filename[:80])
+            raise InputError(
+                f"{label} holds a file with an unsafe path ('{shown}', which climbs out of "
+                "the archive or starts at the root); re-create the archive with relative paths."
+            )
+
+
 def _zip_members(archive: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
-    """The members worth reading; refuses bombs, passwords and archives of archives."""
+    """The members worth reading; refuses bombs, passwords, unsafe paths and nested archives."""
+    _check_paths(archive, label)
     infos = [info for info in archive.infolist() if _is_content(info)]
     nested = [info for info in infos if _format(info.filename)[0] == "zip"]
     infos = [info for info in infos if _format(info.filename)[0] != "zip"]
@@ -347,14 +381,12 @@ def _zip_members(archive: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
             "only zip archives (archives inside an archive are not read)" if nested else "no files"
         )
         raise InputError(f"{label} contains {what}; put .txt, .csv or .jsonl files in the zip.")
-    limit = _max_expanded_bytes()
+    limit = limits.MAX_EXPANDED_BYTES.value()
     if sum(info.file_size for info in infos) > limit:
         raise _zip_bomb(label, limit)
     for info in infos:
-        if info.file_size > _BOMB_MEMBER_BYTES and info.file_size > _BOMB_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise _zip_bomb(label, limit)
+        if _too_expanded(info.file_size, info.compress_size):
+            raise _ratio_bomb(label, info.file_size, info.compress_size)
         if info.flag_bits & 0x1:
             raise InputError(
                 f"{label} is password-protected; upload an archive without a password."

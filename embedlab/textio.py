@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from embedlab.errors import InputError
 
@@ -31,6 +32,12 @@ UPLOAD_HINT = "upload a plain-text, CSV, JSONL, .gz or .zip file"
 """The end of the messages that refuse a file: what to upload instead."""
 
 _BUFFER_BYTES = 64 * 1024
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_MIXED_SEQUENCES = 2  # UTF-8 sequences that make a cp1252 file "mixed" (one could be chance)
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -162,6 +169,51 @@ def _read_as(
         return read(text)
 
 
+class _Utf8Spotter(io.RawIOBase):
+    """A raw stream that refuses its file once it has seen a few valid UTF-8 sequences.
+
+    Wrapped around a file that is being read as cp1252 because it is not UTF-8 throughout:
+    UTF-8 sequences in it (such as b"\\xc3\\xa9", UTF-8's é) mean two encodings are mixed.
+    """
+
+    def __init__(self, inner: IO[bytes], label: str) -> None:
+        self._inner, self._label = inner, label
+        self._tail = b""
+        self._seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            data = self._tail + bytes(memoryview(buffer)[:n])
+            if not data.isascii():
+                self._seen += len(_UTF8_SEQUENCE.findall(data, len(self._tail)))
+                if self._seen >= _MIXED_SEQUENCES:
+                    raise mixed_error(self._label)
+            self._tail = data[-3:]
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
+
+
+def mixed_error(label: str) -> InputError:
+    """The error for a file that mixes UTF-8 with another encoding.
+
+    >>> print(mixed_error("'notes.txt'"))  # doctest: +ELLIPSIS
+    'notes.txt' mixes two text encodings (UTF-8 in places, ...); save the whole file as UTF-8 ...
+    """
+    return InputError(
+        f"{label} mixes two text encodings (UTF-8 in places, another such as Windows-1252 "
+        "elsewhere); save the whole file as UTF-8 and upload it again."
+    )
+
+
 def read_decoded(
     open_raw: Callable[[], IO[bytes]],
     encoding: Encoding,
@@ -174,7 +226,8 @@ def read_decoded(
     """`read(text)` on the bytes of `open_raw()` decoded; returns (encoding label, its result).
 
     A UTF-8 decode error (a cp1252 byte past the sniffed sample) calls `restart()`, to undo
-    what `read` did, and reads the stream again as cp1252; other encodings' errors are refused.
+    what `read` did, and reads the stream again as cp1252; other encodings' errors are refused,
+    and so is a file that turns out to mix UTF-8 with cp1252.
     `newline` is TextIOWrapper's (None: universal newlines).
 
     >>> data = b"plain words " * 10_000 + "café".encode("cp1252")
@@ -191,4 +244,8 @@ def read_decoded(
             ) from err
     if restart is not None:
         restart()
-    return CP1252.label, _read_as(open_raw, CP1252, read, newline)
+
+    def open_spotted() -> IO[bytes]:
+        return _Utf8Spotter(open_raw(), label)  # type: ignore[return-value]
+
+    return CP1252.label, _read_as(open_spotted, CP1252, read, newline)

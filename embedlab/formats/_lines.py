@@ -23,6 +23,8 @@ from embedlab.errors import FormatError
 from embedlab.formats._common import is_number, quoted, show
 
 SNIFF_BYTES = 64 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""Longest row of a text vector file (a 100,000-dimensional row takes about 1.2 MB)."""
 
 
 def strip_bom(line: bytes) -> bytes:
@@ -31,8 +33,23 @@ def strip_bom(line: bytes) -> bytes:
 
 
 def text_lines(f: IO[bytes], start: int = 1) -> Iterator[tuple[int, bytes]]:
-    """Numbered, right-stripped, non-blank lines of a binary file."""
-    for lineno, raw in enumerate(f, start):
+    """Numbered, right-stripped, non-blank lines of a binary file; no line over MAX_LINE_BYTES.
+
+    >>> import io
+    >>> list(text_lines(io.BytesIO(b"a 1\\n\\nb 2\\r\\n")))
+    [(1, b'a 1'), (3, b'b 2')]
+    """
+    limit = MAX_LINE_BYTES
+    lineno = start - 1
+    while raw := f.readline(limit + 1):
+        lineno += 1
+        if len(raw) > limit:
+            name = getattr(f, "name", None)
+            raise FormatError(
+                f"{quoted(name) if isinstance(name, str) else 'The file'} line {lineno} is "
+                f"longer than {limit:,} bytes, far more than a word and its values; check that "
+                "this is a vector file, or re-export it."
+            )
         line = raw.rstrip(b" \t\r\n")
         if lineno == 1:
             line = strip_bom(line)

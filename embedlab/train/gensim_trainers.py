@@ -36,7 +36,7 @@ from embedlab.errors import InputError
 from embedlab.train.config import TrainConfig
 from embedlab.train.progress import ProgressTracker
 from embedlab.train.registry import register_trainer
-from embedlab.train.vocab import check_vocabulary
+from embedlab.train.vocab import check_context, check_vocabulary
 
 if TYPE_CHECKING:
     from gensim.models import Word2Vec
@@ -98,6 +98,7 @@ def _train(
             "ingest it with `embedlab ingest`, which converts any encoding."
         ) from None
     _check_vocabulary(model, config)
+    check_context(corpus)
     tracker.vocab_done(model.corpus_total_words)
     try:
         model.train(

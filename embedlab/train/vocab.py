@@ -75,6 +75,64 @@ larger corpus.
     )
 
 
+def no_context_error() -> InputError:
+    """The error for a corpus in which no sentence has two words (so no word has a context)."""
+    return InputError(
+        "No sentence in this corpus has two words, so no word has another within the window "
+        "to learn from; training needs sentences of at least 2 words (one sentence a line)."
+    )
+
+
+def check_context(corpus_file: str | Path) -> None:
+    """Refuse a corpus file in which no line has two words; stops at the first that does.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "corpus.txt"
+    ...     _ = path.write_text("alpha\\nbeta\\n")
+    ...     check_context(path)
+    Traceback (most recent call last):
+    ...
+    embedlab.errors.InputError: No sentence in this corpus has two words, ...
+    """
+    for tokens in _lines(Path(corpus_file)):
+        if len(tokens) > 1:
+            return
+    raise no_context_error()
+
+
+def check_trainable(corpus_dir: str | Path, min_count: int) -> None:
+    """Refuse, before a run is listed, an ingested corpus too small to train with `min_count`.
+
+    Reads only the first lines of the corpus's vocab.tsv (most frequent first) and its
+    sentence lengths from stats.json, so it is quick on any corpus.
+
+    >>> import tempfile
+    >>> from embedlab.corpus import ingest
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ingest(b"one two three. one two.", tmp, filename="tiny.txt")
+    ...     check_trainable(tmp, 2)
+    ...     check_trainable(tmp, 3)
+    Traceback (most recent call last):
+    ...
+    embedlab.errors.InputError: No word occurs at least 3 times in this corpus (5 words in all); ...
+    """
+    from embedlab.corpus import VOCAB_FILE, read_stats
+
+    folder = Path(corpus_dir)
+    stats = read_stats(folder)
+    kept: list[str] = []
+    with open(folder / VOCAB_FILE, encoding="utf-8") as lines:
+        for line in lines:
+            word, _, count = line.rstrip("\n").rpartition("\t")
+            if len(kept) == 2 or not word or int(count) < min_count:
+                break
+            kept.append(word)
+    check_vocabulary(kept, min_count, stats.tokens, min_count)
+    if not any(length > 1 for length in stats.sentence_lengths):
+        raise no_context_error()
+
+
 def _lines(corpus_file: Path) -> Iterator[list[str]]:
     try:
         with open(corpus_file, encoding="utf-8") as fh:
@@ -96,8 +154,10 @@ def build_vocab(corpus_file: str | Path, min_count: int, max_vocab: int | None =
     all dropped (as gensim's `max_final_vocab` does), so the effective min-count rises.
     """
     counter: Counter[str] = Counter()
+    context = False
     for tokens in _lines(Path(corpus_file)):
         counter.update(tokens)
+        context = context or len(tokens) > 1
     total = sum(counter.values())
     ranked = sorted(
         ((w, c) for w, c in counter.items() if c >= min_count), key=lambda x: (-x[1], x[0])
@@ -108,6 +168,8 @@ def build_vocab(corpus_file: str | Path, min_count: int, max_vocab: int | None =
         ranked = [(w, c) for w, c in ranked if c >= least]
     words = [w for w, _ in ranked]
     check_vocabulary(words, least, total, min_count)
+    if not context:
+        raise no_context_error()
     counts = np.array([c for _, c in ranked], dtype=np.int64)
     return Vocab(tuple(words), counts, total, {w: i for i, w in enumerate(words)})
 
