@@ -2,7 +2,10 @@
 
 The vectors are written with `embedlab.formats.write_vectors` into a temporary folder;
 the folder formats ("tsv" for the TensorFlow projector, "native") come back as a zip of
-that folder. Nothing is left on disk afterwards.
+that folder. Nothing is left on disk afterwards; a full disk is one sentence (`DiskFull`).
+
+A table of words (the Projection page's selection) downloads as CSV with `csv_bytes`,
+which keeps a spreadsheet from running a word that looks like a formula.
 
 >>> import numpy as np
 >>> from embedlab.embeddings import Embeddings
@@ -18,11 +21,18 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
 from embedlab.formats import WRITE_FORMATS, write_vectors
-from embedlab.workspace import slug
+from embedlab.workspace import DiskFull, is_disk_full, slug
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula to Excel, LibreOffice and Sheets."""
 
 EXPORT_LABELS: dict[str, str] = {
     "word2vec": "word2vec text (.txt): one word and its numbers a line, with a header",
@@ -63,11 +73,48 @@ def export_bytes(emb: Embeddings, format: str) -> tuple[str, bytes, str]:
         )
     suffix, mime = _FILES[format]
     base = slug(emb.name)
-    with tempfile.TemporaryDirectory(prefix="embedlab-export-") as tmp:
-        target = Path(tmp) / ("out" if format in _FOLDER_FORMATS else f"out{suffix}")
-        files = write_vectors(emb, target, format)
-        data = _zip(files, target) if format in _FOLDER_FORMATS else files[0].read_bytes()
+    try:
+        with tempfile.TemporaryDirectory(prefix="embedlab-export-") as tmp:
+            target = Path(tmp) / ("out" if format in _FOLDER_FORMATS else f"out{suffix}")
+            files = write_vectors(emb, target, format)
+            data = _zip(files, target) if format in _FOLDER_FORMATS else files[0].read_bytes()
+    except (OSError, InputError) as err:  # formats names the OSError as its cause
+        if is_disk_full(err):
+            raise DiskFull(
+                f"The disk is full: the export could not be written in {tempfile.gettempdir()}; "
+                "free some space there (or set TMPDIR to a bigger disk) and try again."
+            ) from err
+        raise
     return base + suffix, data, mime
+
+
+def neutralise_formula(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with a quote.
+
+    >>> [neutralise_formula(c) for c in ["=1+1", "@SUM(A1)", "-cmd", "plain", 3]]
+    ["'=1+1", "'@SUM(A1)", "'-cmd", 'plain', 3]
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV, with every text cell that looks like a formula quoted
+    (OWASP's advice for CSV injection); numbers stay numbers.
+
+    >>> import pandas as pd
+    >>> print(csv_bytes(pd.DataFrame({"word": ["=HYPERLINK(1)", "cat"], "count": [-3, 2]}))
+    ...       .decode(), end="")
+    word,count
+    '=HYPERLINK(1),-3
+    cat,2
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
+            safe[column] = safe[column].map(neutralise_formula)
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def _zip(files: list[Path], folder: Path) -> bytes:

@@ -49,6 +49,7 @@ METHOD_NAMES: Mapping[str, str] = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"
 PROJECTION_METRICS: tuple[str, ...] = ("cosine", "euclidean")
 MINIBATCH_ABOVE = 10_000  # k-means on more rows than this uses MiniBatchKMeans
 TSNE_ONE_THREAD_UP_TO = 2_000  # smaller t-SNEs run on one OpenMP thread (see _tsne)
+TSNE_MAX_WORDS = 5_000  # t-SNE takes minutes beyond this on a small machine
 _ONE_THREAD = threading.Lock()
 
 
@@ -187,6 +188,37 @@ def project(
     return Projection(emb.words[:n_used], coords, counts, method, params, seconds)
 
 
+def max_words(method: str) -> int:
+    """The most words one projection by `method` may draw: `limits.MAX_PROJECTION_WORDS`,
+    and for t-SNE at most `TSNE_MAX_WORDS` as well.
+
+    >>> max_words("pca"), max_words("tsne")
+    (20000, 5000)
+    """
+    from embedlab.limits import MAX_PROJECTION_WORDS
+
+    limit = MAX_PROJECTION_WORDS.value()
+    return min(limit, TSNE_MAX_WORDS) if method == "tsne" else limit
+
+
+def _check_size(method: str, n_used: int) -> None:
+    """Refuse more words than `max_words(method)`, saying which limit and what to do."""
+    from embedlab.limits import MAX_PROJECTION_WORDS
+
+    limit = max_words(method)
+    if n_used <= limit:
+        return
+    if method == "tsne" and limit == TSNE_MAX_WORDS:
+        raise InputError(
+            f"t-SNE maps at most {TSNE_MAX_WORDS:,} words (beyond that it takes many minutes); "
+            f"got {n_used:,}: choose fewer words, or UMAP or PCA for more."
+        )
+    raise InputError(
+        f"A projection draws at most {limit:,} words ({MAX_PROJECTION_WORDS.env}); got "
+        f"{n_used:,}: choose fewer words."
+    )
+
+
 def _validate(
     emb: Embeddings,
     method: object,
@@ -213,6 +245,7 @@ def _validate(
     if not _is_int(seed) or not 0 <= int(seed) < 2**32:  # type: ignore[arg-type]
         raise InputError(f"seed must be a whole number from 0 to 4,294,967,295; got {seed!r}.")
     n_used = min(int(n), len(emb))  # type: ignore[arg-type]
+    _check_size(str(method), n_used)
     if n_used <= dims:
         raise InputError(
             f"A {dims}-D projection needs at least {dims + 1} words; the model has "

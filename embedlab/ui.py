@@ -14,9 +14,12 @@ from contextlib import contextmanager
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from embedlab.app_jobs import upload_too_big
 from embedlab.embeddings import Embeddings
-from embedlab.errors import EmbedlabError
+from embedlab.errors import EmbedlabError, InputError
+from embedlab.limits import MAX_UPLOAD_MB
 from embedlab.markup import escape_markdown
 from embedlab.workspace import DEFAULT_HOME, ModelRecord, Workspace
 
@@ -63,6 +66,32 @@ def _load(root: str, name: str, path: str) -> Embeddings:  # path: a deleted-and
 def load_model(record: ModelRecord) -> Embeddings:
     """A catalog model's vectors, loaded once per server and shared by every session."""
     return _load(home(), record.name, str(record.path))
+
+
+def forget_model(record: ModelRecord) -> None:
+    """Drop a deleted model's vectors from the server's cache (they would stay in memory)."""
+    _load.clear(home(), record.name, str(record.path))
+
+
+def upload_limit_mb() -> int:
+    """The upload size limit in force, in MB: `limits.MAX_UPLOAD_MB`, and never more than the
+    server's own `server.maxUploadSize` (which refuses bigger files before the app sees them)."""
+    return max(1, min(MAX_UPLOAD_MB.value(), int(st.get_option("server.maxUploadSize"))))
+
+
+def upload_limit_text() -> str:
+    """'1 GB' or '200 MB': the upload limit for a widget's help text."""
+    mb = upload_limit_mb()
+    return f"{mb / 1024:g} GB" if mb >= 1024 and mb % 1024 == 0 else f"{mb:,} MB"
+
+
+def check_upload(upload: UploadedFile | None) -> None:
+    """Refuse an uploaded file over `upload_limit_mb()` (InputError, one sentence)."""
+    if upload is None:
+        return
+    message = upload_too_big(upload.name, upload.size, upload_limit_mb())
+    if message:
+        raise InputError(message)
 
 
 def set_active_model(name: str) -> None:

@@ -134,8 +134,10 @@ with upload_col:
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key=f"corpus_upload_{round_}",
+        max_upload_size=ui.upload_limit_mb(),
         help="Plain text (one document per line, or documents separated by blank lines), "
-        "CSV/TSV, JSONL, .gz or .zip, in UTF-8, UTF-16 or Windows/Latin-1.",
+        "CSV/TSV, JSONL, .gz or .zip, in UTF-8, UTF-16 or Windows/Latin-1; up to "
+        f"{ui.upload_limit_text()} per file.",
     )
     st.caption(
         "Each file becomes its own corpus. To combine several files into one corpus, "
@@ -175,13 +177,14 @@ if ingest and files:
         name,
         options=options,
         text_column=text_column,
+        max_mb=ui.upload_limit_mb(),
         on_progress=lambda done, total: bar.progress(
             done / total, text=f"Reading and cleaning the text… {done / total:.0%}"
         ),
     )
     bar.empty()
     for error in errors:
-        st.error(error)
+        st.error(escape_markdown(error))
     if records:
         added = ", ".join(f"**{escape_markdown(r.name)}**" for r in records)
         message = f"Added {added}: " + "; ".join(

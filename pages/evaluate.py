@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from embedlab import ui
+from embedlab import app_jobs, ui
 from embedlab.charts.evaluation import analogy_figure, scores_figure, similarity_figure
 from embedlab.embeddings import Embeddings
 from embedlab.markup import escape_markdown
@@ -131,6 +131,7 @@ chosen = {
 upload = st.file_uploader(
     "Your own benchmark (optional)",
     key="eval_upload",
+    max_upload_size=ui.upload_limit_mb(),
     help=(
         "An analogy file (lines of 4 words 'a b c d', ': name' starts a section) or a "
         "similarity file (lines of 'word<TAB>word<TAB>score'), as gensim's questions-words.txt "
@@ -147,8 +148,11 @@ method = st.radio(
 )
 if st.button("Run the benchmarks", key="eval_run", type="primary"):
     names = [name for name, on in chosen.items() if on]
+    too_big = upload and app_jobs.upload_too_big(upload.name, upload.size, ui.upload_limit_mb())
     if not names and upload is None:
         st.warning("Tick a benchmark or upload a file first.")
+    elif too_big:
+        st.error(escape_markdown(too_big))
     else:
         st.session_state[REQUEST] = {
             "path": str(record.path),

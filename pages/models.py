@@ -74,8 +74,8 @@ else:
     )
 
 # --- load a pretrained file ------------------------------------------------------------------
-limit_mb = st.get_option("server.maxUploadSize")
-limit = f"{limit_mb / 1024:g} GB" if limit_mb >= 1024 else f"{limit_mb} MB"
+limit_mb = ui.upload_limit_mb()
+limit = ui.upload_limit_text()
 with st.expander("Load a pretrained file", expanded=not records):
     st.caption(
         "word2vec text or binary, GloVe text, fastText .bin, or the TensorFlow projector's "
@@ -85,11 +85,13 @@ with st.expander("Load a pretrained file", expanded=not records):
     upload = st.file_uploader(
         "Vector file",
         key="models_upload",
-        help=f"Up to {limit} per file (server.maxUploadSize in .streamlit/config.toml).",
+        max_upload_size=limit_mb,
+        help=f"Up to {limit} per file (EMBEDLAB_MAX_UPLOAD_MB).",
     )
     metadata = st.file_uploader(
         "metadata.tsv (projector TSV only, optional)",
         key="models_upload_meta",
+        max_upload_size=limit_mb,
         help="The words for a vectors.tsv, one a line (a header and a count column are fine).",
     )
     left, right = st.columns(2)
@@ -108,6 +110,8 @@ with st.expander("Load a pretrained file", expanded=not records):
     )
     if st.button("Load into the catalog", key="models_load", type="primary", disabled=not upload):
         with ui.shown_errors(), st.spinner("Reading the vectors…"):
+            ui.check_upload(upload)
+            ui.check_upload(metadata)
             emb = read_vectors_bytes(
                 upload.getvalue(),
                 upload.name,
@@ -215,6 +219,8 @@ with delete_tab:
             st.session_state.pop(_CONFIRM, None)
             with ui.shown_errors():
                 ws.delete_model(record.name)
+                ui.forget_model(record)  # its vectors leave the server's memory too
+                _export.clear()
                 message = f"Deleted **{escape_markdown(record.name)}**."
                 others = [n for n in names if n != record.name]
                 if record.name == active and others:

@@ -11,6 +11,8 @@ from embedlab import project as projecting
 from embedlab import ui
 from embedlab.charts.projection import scatter
 from embedlab.embeddings import Embeddings
+from embedlab.exports import csv_bytes
+from embedlab.limits import MAX_PROJECTION_WORDS
 
 METHOD_LABELS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE (slow)"}
 SPINNER = {
@@ -90,8 +92,9 @@ dims = top[1].radio(
     horizontal=True,
     key="proj_dims",
 )
+cap = projecting.max_words(method)
 if vocab > 10:
-    most = min(20_000, vocab)
+    most = min(cap, vocab)
     n = top[2].slider(
         "Words (the most frequent)",
         min_value=10,
@@ -102,6 +105,15 @@ if vocab > 10:
     )
 else:
     n = vocab
+if vocab > cap:
+    why = (
+        f"t-SNE maps at most {cap:,} words (beyond that it takes many minutes); "
+        "choose UMAP or PCA to see more."
+        if method == "tsne" and cap == projecting.TSNE_MAX_WORDS
+        else f"A map shows at most {cap:,} of the model's {vocab:,} words "
+        f"(the server's {MAX_PROJECTION_WORDS.env})."
+    )
+    top[2].caption(why)
 
 settings: dict = {}
 if method != "pca":
@@ -213,7 +225,7 @@ if dims == 2:
         st.dataframe(table, hide_index=True)
         st.download_button(
             "Download the selection as CSV",
-            table.to_csv(index=False).encode("utf-8"),
+            csv_bytes(table),  # a word such as "=1+1" stays text in a spreadsheet
             file_name=f"{record.name}-selection.csv",
             mime="text/csv",
             key="proj_download",

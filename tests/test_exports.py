@@ -206,3 +206,55 @@ def test_no_temporary_files_are_left_behind(toy, tmp_path, monkeypatch):
     export_bytes(toy, "native")
     run_report(toy, "x", data=b"the\tcat\t1\nsat\tcat\t2\n", filename="p.tsv")
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- a full disk, and CSV that a spreadsheet would run ------------------------------------------
+
+_EXPORT_UNDER_A_FILE_SIZE_LIMIT = """
+import resource, signal, sys, tempfile
+import numpy as np
+from embedlab.embeddings import Embeddings
+from embedlab.errors import EmbedlabError
+from embedlab.exports import export_bytes
+
+tempfile.tempdir = sys.argv[1]
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+emb = Embeddings([f"w{i}" for i in range(2000)], np.ones((2000, 50), np.float32))
+try:
+    export_bytes(emb, sys.argv[2])
+except EmbedlabError as err:
+    print(type(err).__name__, err)
+"""
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "native"])
+def test_a_full_disk_during_export_is_one_sentence_and_leaves_nothing(tmp_path, fmt):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _EXPORT_UNDER_A_FILE_SIZE_LIMIT, str(tmp_path), fmt],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("DiskFull The disk is full: the export could not be written in")
+    assert "Traceback" not in out.stdout + out.stderr
+    assert list(tmp_path.iterdir()) == []  # no partial file left in the temp folder
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted():
+    import io
+
+    import pandas as pd
+
+    from embedlab.exports import csv_bytes
+
+    words = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1:A2)", "\tx", "cat", "it's"]
+    table = pd.DataFrame({"word": words, "rank": range(1, 8), "count": [5, -1, 0, 3, 2, 1, 1]})
+    back = pd.read_csv(io.BytesIO(csv_bytes(table)), keep_default_na=False)
+    assert back.word.tolist() == ["'" + w for w in words[:5]] + ["cat", "it's"]
+    assert back["count"].tolist() == [5, -1, 0, 3, 2, 1, 1]  # numbers are left alone
+    assert table.word.tolist() == words  # the caller's table is not changed

@@ -349,3 +349,21 @@ def test_colouring_needs_matching_labels_and_a_known_mode():
     fig = scatter(frame, "frequency")
     assert fig.data[0].marker.colorbar.title.text == "rank"
     assert {row[3] for row in fig.data[0].customdata} == {"unknown"}
+
+
+def test_projections_are_capped_by_the_limit_and_tsne_more_tightly(monkeypatch):
+    from embedlab.project import TSNE_MAX_WORDS, max_words
+
+    rng = np.random.default_rng(0)
+    big = Embeddings([f"w{i}" for i in range(TSNE_MAX_WORDS + 1)], rng.normal(size=(5001, 3)))
+    with pytest.raises(InputError, match="t-SNE maps at most 5,000 words .* got 5,001"):
+        project(big, "tsne", n=TSNE_MAX_WORDS + 1, dims=2)
+    assert project(big, "pca", n=TSNE_MAX_WORDS + 1, dims=2).params["n"] == 5001
+
+    monkeypatch.setenv("EMBEDLAB_MAX_PROJECTION_WORDS", "100")
+    assert (max_words("pca"), max_words("tsne")) == (100, 100)
+    with pytest.raises(InputError, match=r"at most 100 words \(EMBEDLAB_MAX_PROJECTION_WORDS\)"):
+        project(big, "umap", n=101, dims=2)
+    assert project(big, "pca", n=100, dims=2).params["n"] == 100
+    small = Embeddings([f"w{i}" for i in range(50)], rng.normal(size=(50, 3)))
+    assert project(small, "pca", n=10_000, dims=2).params["n"] == 50  # clipped, not refused

@@ -1,10 +1,16 @@
-"""The Analogies page's chart: a, b, c, the answer d and b − a + c on one plane."""
+"""The Analogies page's chart: a, b, c, the answer d and b − a + c on one plane.
+
+Words are user data and plotly's SVG point labels and hovers read a little HTML, so
+labels are HTML-escaped; the raw word stays in `customdata[0]`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+
+from embedlab.markup import escape_html
 
 _COLOURS = {"a": "#4c78a8", "b": "#4c78a8", "c": "#f58518", "d": "#f58518", "target": "#888888"}
 _ARROWS = (("a", "b", "#4c78a8", "solid"), ("c", "d", "#f58518", "solid"))
@@ -31,10 +37,10 @@ def analogy_figure(points: Sequence[tuple[str, str, float, float]]) -> go.Figure
             x=[p[2] for p in real],
             y=[p[3] for p in real],
             mode="markers+text",
-            text=[p[1] for p in real],
+            text=[escape_html(p[1]) for p in real],
             textposition="top center",
-            customdata=[[p[1], p[0]] for p in real],
-            hovertemplate="%{customdata[1]}: %{customdata[0]}<extra></extra>",
+            customdata=[[p[1], p[0], escape_html(p[1])] for p in real],
+            hovertemplate="%{customdata[1]}: %{customdata[2]}<extra></extra>",
             marker={"size": 12, "color": [_COLOURS.get(p[0], "#444") for p in real]},
             name="words",
         )
@@ -56,10 +62,10 @@ def analogy_figure(points: Sequence[tuple[str, str, float, float]]) -> go.Figure
                 x=[p[2] for p in target],
                 y=[p[3] for p in target],
                 mode="markers+text",
-                text=[p[1] for p in target],
+                text=[escape_html(p[1]) for p in target],
                 textposition="bottom center",
-                customdata=[[p[1], p[0]] for p in target],
-                hovertemplate="%{customdata[0]} (where the answer should be)<extra></extra>",
+                customdata=[[p[1], p[0], escape_html(p[1])] for p in target],
+                hovertemplate="%{customdata[2]} (where the answer should be)<extra></extra>",
                 marker={"size": 12, "symbol": "circle-open", "color": _COLOURS["target"]},
                 textfont={"color": _COLOURS["target"]},
                 name="b − a + c",

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from embedlab.markup import escape_html
+
 MAX_POINTS = 3000  # the first ranks are all drawn; beyond them, ranks evenly spaced on a log axis
 _ALL_FIRST = 1000
 
@@ -58,7 +60,8 @@ def zipf_figure(vocab: Sequence[tuple[str, int]], max_points: int = MAX_POINTS) 
             mode="markers",
             name="words",
             marker={"size": 5, "opacity": 0.7},
-            customdata=words.reshape(-1, 1),
+            # the hover reads a little HTML: words are escaped (this chart selects nothing)
+            customdata=np.array([escape_html(w) for w in words], dtype=object).reshape(-1, 1),
             hovertemplate="<b>%{customdata[0]}</b><br>rank %{x:,}<br>count %{y:,}<extra></extra>",
         )
     )

@@ -1,4 +1,8 @@
-"""The Neighbours page's chart: a word's nearest words as horizontal bars."""
+"""The Neighbours page's chart: a word's nearest words as horizontal bars.
+
+Words are user data and plotly's tick and hover labels read a little HTML, so the bars'
+labels are HTML-escaped; the raw word stays in `customdata[0]`.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,32 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from embedlab.markup import escape_html
+
 
 def neighbours_figure(
     rows: Sequence[tuple[str, float]], score_label: str = "cosine similarity"
 ) -> go.Figure:
     """Horizontal bars, nearest word on top; each bar carries its word as custom data.
 
-    >>> fig = neighbours_figure([("queen", 0.9), ("prince", 0.7)])
+    >>> fig = neighbours_figure([("queen", 0.9), ("<b>", 0.7)])
     >>> len(fig.data), list(fig.data[0].y), fig.data[0].customdata[-1][0]
-    (1, ['prince', 'queen'], 'queen')
+    (1, ['&lt;b&gt;', 'queen'], 'queen')
     """
     words = [w for w, _ in rows][::-1]  # plotly draws the first category at the bottom
     scores = [float(s) for _, s in rows][::-1]
+    labels = [escape_html(w) for w in words]  # distinct words keep distinct labels
     fig = go.Figure(
         go.Bar(
             x=scores,
-            y=words,
+            y=labels,
             orientation="h",
-            customdata=[[w] for w in words],
+            customdata=[[w, label] for w, label in zip(words, labels, strict=True)],
             text=[f"{s:.3f}" for s in scores],
             textposition="auto",
-            hovertemplate="%{customdata[0]}<br>" + score_label + ": %{x:.4f}<extra></extra>",
+            hovertemplate="%{customdata[1]}<br>"
+            + escape_html(score_label)
+            + ": %{x:.4f}<extra></extra>",
             marker_color="#4c78a8",
         )
     )

@@ -144,3 +144,15 @@ def test_delete_asks_for_confirmation(home):
     assert "Deleted the corpus" in at.success[0].value
     assert corpus_names() == []
     assert "No corpus yet" in at.info[0].value
+
+
+def test_a_file_over_the_upload_limit_is_refused_and_the_others_go_in(home, monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_MAX_UPLOAD_MB", "1")
+    at = new_app().run()
+    assert at.file_uploader[0].proto.max_upload_size_mb == 1  # the browser refuses it too
+    big = b"the cat sat on the mat. " * 50_000  # 1.2 MB
+    upload(at, ("big.txt", big, "text/plain"), ("small.txt", b"A dog ran home.", "text/plain"))
+    assert not at.exception
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("'big.txt' is 1.1 MB, over the 1 MB upload limit")
+    assert corpus_names() == ["small"]

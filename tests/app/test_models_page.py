@@ -171,3 +171,42 @@ def test_an_empty_workspace_says_how_to_get_a_model_and_loads_one(home):
     assert not at.exception and not at.error
     assert at.sidebar.selectbox[0].value == "tiny glove"
     assert _table(at).iloc[0]["Made with"] == "GloVe text"
+
+
+def _cached_model_paths() -> list[str]:
+    """What the server's model cache (ui._load) holds, as each Embeddings' repr."""
+    from embedlab import ui
+
+    func = ui._load  # the one way to see what a cache holds is its internals
+    cache = func._info.get_function_cache(func._function_key)
+    with cache._mem_cache_lock:
+        return [str(result.value) for result in cache._mem_cache.values()]
+
+
+def test_a_deleted_model_leaves_the_model_cache(lee_home):
+    from embedlab import ui
+
+    ui._load.clear()
+    Workspace().add_model(read_vectors_bytes(_vectors_text(["a", "b"]), "tiny.txt"), "tiny")
+    at = open_page("neighbours")  # "tiny" is active: its vectors are loaded and cached
+    assert any("vocab=2" in v for v in _cached_model_paths()), _cached_model_paths()
+    at.switch_page("pages/models.py").run()
+    at.button(key="models_delete").click().run()
+    at.button(key="models_delete_confirm").click().run()
+    assert not at.exception and not Workspace().has_model("tiny")
+    assert not any("vocab=2" in v for v in _cached_model_paths())
+
+
+def test_an_upload_over_the_limit_is_refused(lee_home, monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_MAX_UPLOAD_MB", "1")
+    at = open_page("models")
+    uploader = at.file_uploader(key="models_upload")
+    assert uploader.proto.max_upload_size_mb == 1  # the browser refuses bigger files too
+    big = _vectors_text([f"w{i}" for i in range(40_000)], dim=8)
+    assert len(big) > 1024**2
+    uploader.set_value(("big.txt", big, "text/plain")).run()
+    at.button(key="models_load").click().run()
+    assert not at.exception
+    error = at.error[0].value
+    assert error.startswith("'big.txt' is 1.") and "EMBEDLAB\\_MAX\\_UPLOAD\\_MB" in error
+    assert [m.name for m in Workspace().models()] == [DEMO_MODEL]

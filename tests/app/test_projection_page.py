@@ -174,3 +174,20 @@ def test_without_a_model_the_page_says_how_to_get_one(home):
     assert not at.exception
     assert "No model is active yet" in at.info[0].value
     assert not at.get("plotly_chart")
+
+
+def test_the_word_slider_stops_at_the_projection_limit(lee_home, monkeypatch, computed):
+    monkeypatch.setenv("EMBEDLAB_MAX_PROJECTION_WORDS", "200")
+    at = open_page("projection")
+    assert not at.exception
+    assert at.slider(key="proj_n").max == 200
+    at.slider(key="proj_n").set_value(200).run()
+    assert not at.exception and computed[-1] == ("pca", 200, 2)
+    assert "at most 200 of the model's" in captions(at)
+    assert "EMBEDLAB_MAX_PROJECTION_WORDS" in captions(at)
+
+    monkeypatch.setenv("EMBEDLAB_MAX_PROJECTION_WORDS", "100")  # lowered while the page is open
+    at.run()
+    assert not at.exception and not at.error
+    assert at.slider(key="proj_n").max == 100 and at.slider(key="proj_n").value == 100
+    assert computed[-1] == ("pca", 100, 2)
