@@ -208,5 +208,6 @@ def test_an_upload_over_the_limit_is_refused(lee_home, monkeypatch):
     at.button(key="models_load").click().run()
     assert not at.exception
     error = at.error[0].value
-    assert error.startswith("'big.txt' is 1.") and "EMBEDLAB\\_MAX\\_UPLOAD\\_MB" in error
+    assert error.startswith("'big.txt' is 2.1 MB, over the 1 MB")
+    assert "EMBEDLAB\\_MAX\\_UPLOAD\\_MB" in error
     assert [m.name for m in Workspace().models()] == [DEMO_MODEL]
