@@ -140,6 +140,10 @@ class PooledVectors(*_estimator_bases()):  # type: ignore[misc]
     `components_` (sif) is the removed direction.
     """
 
+    def __sklearn_clone__(self):  # noqa: ANN204 - scikit-learn's clone hook
+        """A clone shares the model: an `Embeddings` is immutable, so it needs no copy."""
+        return type(self)(**self.get_params(deep=False))
+
     def __init__(self, emb: Embeddings, pooling: str = "mean", a: float = SIF_A) -> None:
         self.emb = emb
         self.pooling = pooling
@@ -174,11 +178,8 @@ class PooledVectors(*_estimator_bases()):  # type: ignore[misc]
             prob = np.maximum(counts, 1) / total  # unseen in training: as if seen once
             self.weights_ = self.a / (self.a + prob)
             pooled = self._pool(ids)
-            from sklearn.decomposition import TruncatedSVD
-
-            svd = TruncatedSVD(n_components=1, n_iter=7, random_state=0)
-            svd.fit(pooled)
-            self.components_ = svd.components_.astype(np.float32)
+            _, _, vt = np.linalg.svd(pooled.astype(np.float64), full_matrices=False)
+            self.components_ = vt[:1].astype(np.float32)  # the first principal direction
         self.n_features_out_ = self.emb.dim
         self.fitted_ = True
         return self

@@ -47,6 +47,10 @@ class TorchBagClassifier(*_classifier_bases()):  # type: ignore[misc]
     ['pos', 'neg']
     """
 
+    def __sklearn_clone__(self):  # noqa: ANN204 - scikit-learn's clone hook
+        """A clone shares the model: an `Embeddings` is immutable, so it needs no copy."""
+        return type(self)(**self.get_params(deep=False))
+
     def __init__(
         self,
         emb: Embeddings,

@@ -61,9 +61,8 @@ def splits(
 def _check_sizes(data: LabelledTexts, config: ClassifyConfig) -> None:
     data.check()
     if config.cv is not None:
-        few = {k: n for k, n in data.balance.items() if n < config.cv}
-        if few:
-            label, n = next(iter(few.items()))
+        label, n = min(data.balance.items(), key=lambda item: item[1])
+        if n < config.cv:
             raise InputError(
                 f"{data.name} has only {n} texts of class '{label}', fewer than the "
                 f"{config.cv} folds; use fewer folds (--cv {max(2, n)}) or a held-out split "
