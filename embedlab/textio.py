@@ -90,12 +90,21 @@ _CONTROL_CHARS = frozenset(map(chr, _CONTROL_BYTES))
 
 
 def _utf16_without_bom(sample: bytes) -> Encoding | None:
-    """UTF-16 when NUL bytes sit in every other byte (ASCII-range text without a BOM)."""
+    """UTF-16 when NUL bytes sit in most odd (or even) bytes: Latin text without a BOM.
+
+    Latin-script UTF-16 has a NUL in nearly every other byte; text with a NUL every fourth
+    byte, say, is binary data, not UTF-16.
+
+    >>> _utf16_without_bom("Un café".encode("utf-16-le")).label
+    'utf-16-le'
+    >>> _utf16_without_bom(b"a\\x00b " * 20) is None
+    True
+    """
     even, odd = sample[0::2], sample[1::2]
     nul_even, nul_odd = even.count(0), odd.count(0)
-    if nul_odd > len(odd) // 3 and nul_even <= len(even) // 100:
+    if nul_odd > len(odd) * 2 // 3 and nul_even <= len(even) // 100:
         return Encoding("utf-16-le", "utf-16-le")
-    if nul_even > len(even) // 3 and nul_odd <= len(odd) // 100:
+    if nul_even > len(even) * 2 // 3 and nul_odd <= len(odd) // 100:
         return Encoding("utf-16-be", "utf-16-be")
     return None
 

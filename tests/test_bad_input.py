@@ -11,6 +11,7 @@ the model that was there still loads. A few rows are also driven through the app
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -156,6 +157,7 @@ def random_bytes(n: int, seed: int = 0) -> bytes:
     return np.random.default_rng(seed).bytes(n)
 
 
+@functools.cache
 def varied_text(n_bytes: int) -> bytes:
     """Text that compresses about as well as prose does (2-4×), of about n_bytes."""
     rng = np.random.default_rng(3)
@@ -285,6 +287,13 @@ upload_text(
     b"Some words here.\x00\x00 And more words.\n" * 50,
     InputError,
     ("nul.txt", "not text", "upload a plain-text"),
+)
+upload_text(
+    "text: NUL in every fourth byte (looks half like UTF-16)",
+    "nul16.txt",
+    b"a\x00b " * 99,
+    InputError,
+    ("nul16.txt", "not text", "upload a plain-text"),
 )
 upload_text(
     "text: UTF-16 declared by BOM but broken",
@@ -437,9 +446,10 @@ upload_text(
 upload_text(
     "gz bomb: 1000x expansion under the total limit",
     "ratio.txt.gz",
-    lambda: gzip.compress(b"a " * 6_000_000),
+    lambda: gzip.compress(b"a " * 1_000_000),
     InputError,
     ("ratio.txt.gz", "zip bomb", "times", "smaller archive"),
+    patch=("embedlab.sources", "RATIO_FLOOR_BYTES", 1024 * 1024),  # a gz is checked as it streams
 )
 upload_text(
     "zip slip: member path with ..",
@@ -1189,3 +1199,223 @@ def test_cli_refuses(r: Row, ctx: Ctx, monkeypatch, capsys) -> None:
 def test_the_catalogue_is_large() -> None:
     assert len(ROWS) >= 60
     assert sum(r.cli is not None for r in ROWS) >= 50
+
+
+# --- long lines: read in bounded memory, or refused before they are held whole -------------
+
+
+class _Endless(io.RawIOBase):
+    """`total` bytes of "word " with no line end, made as they are read (nothing is stored)."""
+
+    def __init__(self, total: int, prefix: bytes = b"") -> None:
+        self.left, self.prefix, self.served = total, prefix, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.left)
+        chunk = (self.prefix + b"word " * (n // 5 + 1))[:n]
+        self.prefix = self.prefix[n:]
+        buffer[:n] = chunk
+        self.left -= n
+        self.served += n
+        return n
+
+
+def _peak_bytes(run: Callable[[], Any]) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_single_line_of_plain_text_streams_in_bounded_memory() -> None:
+    from embedlab.documents import Documents
+
+    raw = _Endless(64 * 1024 * 1024)  # 64 MB on one line, made on the fly
+    text = io.TextIOWrapper(io.BufferedReader(raw), "utf-8")
+    events: list[int] = [0]
+
+    def read_all() -> None:
+        for event in Documents(text, "text", "'one-line.txt'"):
+            events[0] += event is not None
+
+    peak = _peak_bytes(read_all)
+    assert raw.served == 64 * 1024 * 1024
+    assert events[0] > 1000  # cut into sentences of at most 50,000 characters
+    assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+def test_a_1gb_csv_line_is_refused_after_reading_no_more_than_the_limit(monkeypatch) -> None:
+    from embedlab.documents import Documents
+
+    monkeypatch.setattr("embedlab.documents.MAX_LINE_CHARS", 1024 * 1024)
+    raw = _Endless(1024**3, prefix=b"id,text\n1,")  # 1 GB, never stored
+    text = io.TextIOWrapper(io.BufferedReader(raw), "utf-8", newline="")
+
+    def read_all() -> None:
+        with pytest.raises(InputError, match=r"'huge.csv' line 2 is longer than 1,048,576 char"):
+            list(Documents(text, "csv", "'huge.csv'"))
+
+    peak = _peak_bytes(read_all)
+    assert raw.served < 4 * 1024 * 1024
+    assert peak < 16 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+def test_a_1gb_vector_row_is_refused_after_reading_no_more_than_the_limit(monkeypatch) -> None:
+    from embedlab.formats._lines import text_lines
+
+    monkeypatch.setattr("embedlab.formats._lines.MAX_LINE_BYTES", 1024 * 1024)
+    raw = _Endless(1024**3, prefix=b"2 300\ncat ")
+
+    def read_all() -> None:
+        with pytest.raises(FormatError, match=r"line 2 is longer than 1,048,576 bytes"):
+            list(text_lines(io.BufferedReader(raw)))
+
+    peak = _peak_bytes(read_all)
+    assert raw.served < 4 * 1024 * 1024
+    assert peak < 16 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+# --- the app: the same rows through the pages (AppTest) -----------------------------------------
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+@pytest.fixture
+def app_ctx(ctx, monkeypatch) -> Ctx:
+    """As tests/app/conftest.py does: every AppTest run goes through app.py's navigation."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    return ctx
+
+
+def _page(name: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    return at.switch_page(f"pages/{name}.py").run()
+
+
+def _upload_corpus(name: str, data: bytes):
+    at = _page("corpus")
+    at.file_uploader[0].set_value((name, data, "application/octet-stream")).run()
+    return at.button(key="corpus_ingest").click().run()
+
+
+def _upload_vectors(name: str, data: bytes, metadata: bytes | None = None):
+    at = _page("models")
+    at.file_uploader(key="models_upload").set_value((name, data, "application/octet-stream"))
+    if metadata is not None:
+        at.file_uploader(key="models_upload_meta").set_value(("metadata.tsv", metadata, "text/tsv"))
+    at.run()
+    return at.button(key="models_load").click().run()
+
+
+def _ask_neighbours(text: str):
+    return _page("neighbours").text_input(key="query").input(text).run()
+
+
+def _ask_analogy(a: str, b: str, c: str):
+    at = _page("analogies")
+    at.text_input(key="a").input(a)
+    at.text_input(key="b").input(b)
+    return at.text_input(key="c").input(c).run()
+
+
+APP_ROWS = [
+    ("corpus page: PNG image named .txt", lambda: _upload_corpus("photo.txt", PNG), "not text"),
+    ("corpus page: NUL bytes", lambda: _upload_corpus("nul.txt", b"a\x00b " * 99), "not text"),
+    (
+        "corpus page: mixed encodings",
+        lambda: _upload_corpus("mixed.txt", MIXED),
+        "mixes two text encodings",
+    ),
+    (
+        "corpus page: zip slip",
+        lambda: _upload_corpus("slip.zip", make_zip({"../../evil.txt": b"Evil words."})),
+        "unsafe path",
+    ),
+    (
+        "corpus page: zip bomb by ratio",
+        lambda: _upload_corpus("ratio.zip", make_zip({"a.txt": b"a " * 6_000_000})),
+        "zip bomb",
+    ),
+    (
+        "corpus page: corrupt gz",
+        lambda: _upload_corpus("c.txt.gz", b"\x1f\x8b\x08\x00" + random_bytes(900, 3)),
+        "corrupt",
+    ),
+    ("models page: pickle named .txt", lambda: _upload_vectors("model.txt", PICKLED), "pickle"),
+    (
+        "models page: NaN value",
+        lambda: _upload_vectors("nan.txt", b"cat 1 nan\ndog 3 4\n"),
+        "NaN or infinity",
+    ),
+    (
+        "models page: header disagrees with the rows",
+        lambda: _upload_vectors("more.txt", b"3 2\ncat 1 2\ndog 3 4\n"),
+        "header says 3 words but the file has 2",
+    ),
+    (
+        "models page: truncated binary",
+        lambda: _upload_vectors("cut.bin", w2v_bin(["cat", "dog", "eel", "fox"])[:-20]),
+        "truncated",
+    ),
+    (
+        "models page: projector metadata count differs",
+        lambda: _upload_vectors("vectors.tsv", b"1\t2\n3\t4\n5\t6\n", b"cat\ndog\n"),
+        "they must match one to one",
+    ),
+    ("neighbours page: unknown word", lambda: _ask_neighbours("zzyzx"), "not in the vocabulary"),
+    (
+        "neighbours page: malformed expression",
+        lambda: _ask_neighbours("king + (queen"),
+        "expected ')'",
+    ),
+    (
+        "neighbours page: nested too deeply",
+        lambda: _ask_neighbours("(" * 300 + "king" + ")" * 300),
+        "nested more than 20 deep",
+    ),
+    (
+        "neighbours page: infinite factor",
+        lambda: _ask_neighbours("1e999 * king"),
+        "too large",
+    ),
+    (
+        "analogies page: unknown word",
+        lambda: _ask_analogy("man", "zzyzx", "woman"),
+        "not in the vocabulary",
+    ),
+]
+
+
+def _unescaped(markdown: str) -> str:
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.mark.parametrize(("name", "act", "words"), APP_ROWS, ids=[r[0] for r in APP_ROWS])
+def test_app_shows_one_error_box(name: str, act, words: str, app_ctx: Ctx) -> None:
+    before = snapshot(app_ctx.home)
+    at = act()
+    assert not at.exception, at.exception
+    errors = [_unescaped(e.value) for e in at.error]
+    assert len(errors) == 1, errors
+    assert words.lower() in errors[0].lower(), errors[0]
+    assert "Traceback" not in errors[0]
+    assert_unchanged(app_ctx, before)
