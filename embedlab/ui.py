@@ -159,9 +159,10 @@ def sidebar() -> None:
         if record is not None:
             origin = record.meta.get("description") or record.meta.get("format") or record.origin
             st.caption(
-                f"{record.vocab:,} words × {record.dim} dimensions · {record.origin}"
-                + (f" on *{record.corpus_name}*" if record.corpus_name else "")
-                + f" · {origin}"
+                f"{record.vocab:,} words × {record.dim} dimensions · "
+                f"{escape_markdown(record.origin)}"
+                + (f" on *{escape_markdown(record.corpus_name)}*" if record.corpus_name else "")
+                + f" · {escape_markdown(origin)}"
             )
         st.caption(f"Compute: {describe_device()}")
         st.caption(f"Workspace: `{ws.root}`")
