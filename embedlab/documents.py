@@ -207,6 +207,22 @@ def _looks_like_text(values: list[Any]) -> bool:
     return len(words) * 2 > len(filled) and sum(map(len, words)) > 20 * len(words)
 
 
+def _shown(name: object, limit: int = 40) -> str:
+    """A column name as messages show it: on one line, shortened.
+
+    >>> _shown("a\\nb"), _shown("x" * 50)[-3:]
+    ('a b', 'xx…')
+    """
+    text = "".join(c if c.isprintable() else " " for c in str(name))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _listed(names: list[str], most: int = 12) -> str:
+    """Column names for a message: at most `most`, each on one line."""
+    shown = ", ".join(_shown(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _choose_column(
     names: list[str], rows: list[list[Any]], wanted: str | None, label: str, kind: str
 ) -> int:
@@ -217,7 +233,7 @@ def _choose_column(
             if found:
                 return found[0]
         raise InputError(
-            f"{label} has no {kind} '{wanted}' (its {kind}s are: {', '.join(names)}); "
+            f"{label} has no {kind} '{_shown(wanted)}' (its {kind}s are: {_listed(names)}); "
             f"name one of those as the text column (the CLI's --text-column)."
         )
     if len(names) == 1:
@@ -231,13 +247,13 @@ def _choose_column(
     if len(found) == 1:
         return found[0]
     if found:
-        candidates = ", ".join(f"'{names[i]}'" for i in found)
+        candidates = ", ".join(f"'{_shown(names[i])}'" for i in found[:12])
         raise InputError(
             f"{label} has several {kind}s that could hold the text ({candidates}); "
             f"name the one to use as the text column (the CLI's --text-column)."
         )
     raise InputError(
-        f"{label} has no {kind} that looks like text (its {kind}s are: {', '.join(names)}); "
+        f"{label} has no {kind} that looks like text (its {kind}s are: {_listed(names)}); "
         f"name the one to use as the text column (the CLI's --text-column)."
     )
 

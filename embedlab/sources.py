@@ -28,6 +28,7 @@ import contextlib
 import functools
 import gzip
 import io
+import lzma
 import os
 import re
 import zipfile
@@ -39,7 +40,7 @@ from typing import IO, Any, Protocol
 
 from embedlab import limits
 from embedlab.documents import Documents, text_newline
-from embedlab.errors import InputError
+from embedlab.errors import EmbedlabError, InputError
 from embedlab.textio import UPLOAD_HINT, EmptyError, NotTextError, read_decoded, sniff_encoding
 
 MAX_EXPANDED_BYTES = limits.MAX_EXPANDED_BYTES.default
@@ -279,6 +280,16 @@ class _ClosingGzip(gzip.GzipFile):
             self._inner.close()
 
 
+def _quoted(name: str, limit: int = 120) -> str:
+    """A file name for messages: quoted, on one line, shortened.
+
+    >>> _quoted("notes.txt"), _quoted("bad\\nname.txt")
+    ("'notes.txt'", "'bad?name.txt'")
+    """
+    text = "".join(c if c.isprintable() else "?" for c in name)
+    return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"
+
+
 def _source_input(
     source: str | os.PathLike[str] | bytes, filename: str | None, meter: _Meter
 ) -> tuple[str, _Input]:
@@ -288,12 +299,12 @@ def _source_input(
     """
     if isinstance(source, bytes | bytearray | memoryview):
         data = source if isinstance(source, bytes) else bytes(source)
-        label = f"'{filename}'" if filename else "The upload"
+        label = _quoted(filename) if filename else "The upload"
         opener = _counted(functools.partial(io.BytesIO, data), meter)
         meter.size = len(data)
         return filename or "upload", _Input(label, "text", opener, False, False)
     path = Path(source)
-    label = f"'{filename or os.fspath(source)}'"
+    label = _quoted(filename or os.fspath(source))
     if path.is_dir():
         raise InputError(f"{label} is a folder; pass a file, or zip the folder and pass the .zip.")
     if not path.is_file():
@@ -325,15 +336,15 @@ def _zip_inputs(inp: _Input) -> Iterator[_Input]:
     with inp.open() as raw:
         try:
             archive = zipfile.ZipFile(raw)
-        except (zipfile.BadZipFile, EOFError, ValueError) as err:
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError) as err:
             raise InputError(
-                f"{inp.label} is not a valid zip file ({err}); upload the archive again."
+                f"{inp.label} is not a valid zip file ({_reason(err)}); upload the archive again."
             ) from err
         with archive:
             for info in _zip_members(archive, inp.label):
                 within = inp.label if inp.label.startswith("'") else inp.label.lower()
                 member = _Input(
-                    f"'{info.filename}' in {within}",
+                    f"{_quoted(info.filename)} in {within}",
                     "text",
                     functools.partial(archive.open, info),
                     True,
@@ -363,10 +374,10 @@ def _check_paths(archive: zipfile.ZipFile, label: str) -> None:
     for info in archive.infolist():
         name = info.filename.replace("\\", "/")
         if _UNSAFE_PATH.search(name):
-            shown = "".join(c if c.isprintable() else "?" for c in info.filename[:80])
             raise InputError(
-                f"{label} holds a file with an unsafe path ('{shown}', which climbs out of "
-                "the archive or starts at the root); re-create the archive with relative paths."
+                f"{label} holds a file with an unsafe path ({_quoted(info.filename, 80)}, which "
+                "climbs out of the archive or starts at the root); re-create the archive with "
+                "relative paths."
             )
 
 
@@ -402,10 +413,34 @@ def _corrupt_guard(label: str) -> Iterator[None]:
     """Turn the errors of a broken gzip stream or zip member into one InputError."""
     try:
         yield
-    except (gzip.BadGzipFile, zipfile.BadZipFile, zlib.error, EOFError) as err:
+    except EmbedlabError:  # already one clear sentence (and an InputError is a ValueError)
+        raise
+    except (gzip.BadGzipFile, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError) as err:
         raise InputError(
-            f"{label} is corrupt or truncated ({err or type(err).__name__}); upload it again."
+            f"{label} is corrupt or truncated ({_reason(err)}); upload it again."
         ) from err
+    except OSError as err:
+        if err.errno is not None:  # a real I/O error (a full disk), not a broken stream
+            raise
+        raise InputError(  # bz2's "Invalid data stream"
+            f"{label} is corrupt or truncated ({_reason(err)}); upload it again."
+        ) from err
+    except ValueError as err:  # zipfile: a member's offset or sizes that make no sense
+        if isinstance(err, UnicodeError):
+            raise
+        raise InputError(
+            f"{label} is corrupt or truncated ({_reason(err)}); upload it again."
+        ) from err
+    except (NotImplementedError, RuntimeError) as err:  # zipfile: methods, versions, encryption
+        raise InputError(
+            f"{label} uses a zip feature embedlab cannot read ({_reason(err)}); re-create the "
+            "archive with ordinary (deflate) compression and no password."
+        ) from err
+
+
+def _reason(err: BaseException) -> str:
+    text = " ".join(str(err).split())[:120]
+    return text or type(err).__name__
 
 
 def _read_input(

@@ -82,10 +82,16 @@ def decode_words(raw: Sequence[bytes], path: Path, where: Where) -> tuple[list[s
     """Decode all words as UTF-8, or, if any is not UTF-8, all of them as Windows-1252."""
     decoded = _decoded(raw)
     if decoded is None:
-        bad = next(i for i, w in enumerate(raw) if _decoded([w]) is None)
+        bad = next((i for i, w in enumerate(raw) if _decoded([w]) is None), None)
+        if bad is not None:
+            raise FormatError(
+                f"{quoted(path)} {where(bad)} is neither UTF-8 nor Windows-1252 text; "
+                "re-save the file as UTF-8."
+            )
+        bad = next(i for i, w in enumerate(raw) if _decoded([w])[1] != "utf-8")  # type: ignore[index]
         raise FormatError(
-            f"{quoted(path)} {where(bad)} is neither UTF-8 nor Windows-1252 text; "
-            "re-save the file as UTF-8."
+            f"{quoted(path)} mixes text encodings: {where(bad)} is not UTF-8 but other words "
+            "are UTF-8 that Windows-1252 cannot read; re-save the file as UTF-8."
         )
     return decoded
 
