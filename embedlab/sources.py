@@ -343,14 +343,23 @@ def _zip_inputs(inp: _Input) -> Iterator[_Input]:
         with archive:
             for info in _zip_members(archive, inp.label):
                 within = inp.label if inp.label.startswith("'") else inp.label.lower()
+                member_label = f"{_quoted(info.filename)} in {within}"
                 member = _Input(
-                    f"{_quoted(info.filename)} in {within}",
+                    member_label,
                     "text",
-                    functools.partial(archive.open, info),
+                    functools.partial(_open_member, archive, info, member_label),
                     True,
                     True,
                 )
                 yield from _expand(info.filename, member)
+
+
+def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> IO[bytes]:
+    """A zip member's stream; a local header that contradicts the directory is refused."""
+    try:
+        return archive.open(info)
+    except UnicodeDecodeError as err:  # a UTF-8-flagged name that is not UTF-8
+        raise InputError(f"{label} is corrupt ({_reason(err)}); upload it again.") from err
 
 
 def _is_content(info: zipfile.ZipInfo) -> bool:

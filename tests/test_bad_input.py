@@ -1136,6 +1136,129 @@ row(
     lambda c: ["train", "small", "--name", BASE_MODEL],
 )
 
+# -- labelled data: the backend's read_labelled (uploads), the CLI's classify ----------------
+
+
+def labelled(id: str, name: str, data: bytes, words, text: str | None = None, label=None) -> None:  # noqa: A002
+    from embedlab.datasets import read_labelled
+
+    def cli(c: Ctx) -> list[str]:
+        argv = ["classify", str(c.file(name, data)), "--cv", "2", "--no-baseline"]
+        argv += ["--text-column", text] if text else []
+        return argv + (["--label-column", label] if label else [])
+
+    row(id, InputError, words, lambda c: read_labelled(data, name, text, label), cli)
+
+
+REVIEWS = (
+    b"text,label\n" + b"a fine film with a good story,pos\na dull film with no story,neg\n" * 2
+)
+labelled(
+    "labelled: the named text column is missing",
+    "reviews.csv",
+    REVIEWS,
+    ("reviews.csv", "no column 'body'", "text column"),
+    text="body",
+)
+labelled(
+    "labelled: the named label column is missing",
+    "reviews.csv",
+    REVIEWS,
+    ("reviews.csv", "no column 'tag'", "label column"),
+    label="tag",
+)
+labelled(
+    "labelled: two columns could hold the text",
+    "two-texts.csv",
+    b"a,b,label\n" + b"a long first piece of text here,another long piece of text there,x\n" * 4,
+    ("two-texts.csv", "several columns that could hold the text", "--text-column"),
+)
+labelled(
+    "labelled: two columns could hold the label",
+    "two-labels.csv",
+    b"text,colour,size\n" + b"a long piece of text for the row,p,q\nanother long text,r,s\n" * 2,
+    ("two-labels.csv", "several columns that could hold the label", "--label-column"),
+)
+labelled(
+    "labelled: no column looks like a label",
+    "nolabel.csv",
+    b"text,id\n" + b"".join(b"a long piece of text number %d,%d\n" % (i, i) for i in range(6)),
+    ("nolabel.csv", "no column that looks like a label", "--label-column"),
+)
+labelled(
+    "labelled: one class only",
+    "one.csv",
+    b"text,label\ngood film,pos\ngreat film,pos\nfine film,pos\n",
+    ("one.csv", "only one class ('pos')", "at least two classes"),
+)
+labelled(
+    "labelled: a class with one example",
+    "lonely.csv",
+    b"text,label\ngood film,pos\ngreat film,pos\nbad film,neg\n",
+    ("lonely.csv", "only 1 text of class 'neg'", "at least 2", "add texts or remove"),
+)
+labelled(
+    "labelled: an empty text",
+    "gap.csv",
+    b"text,label\ngood film,pos\n ,neg\nbad film,neg\ngreat,pos\n",
+    ("gap.csv", "line 3", "empty text", "fill it in or remove the row"),
+)
+labelled(
+    "labelled: a missing label",
+    "nolab.csv",
+    b"text,label\ngood film,pos\nbad film,\nawful film,neg\ngreat,pos\n",
+    ("nolab.csv", "line 3", "no label", "fill it in or remove the row"),
+)
+labelled(
+    "labelled: JSONL record without its text",
+    "gap.jsonl",
+    b'{"text": "good film", "label": "pos"}\n{"label": "neg"}\n',
+    ("gap.jsonl", "record 2", "no text", "fill it in or remove"),
+)
+labelled(
+    "labelled: fastText line with a label but no text",
+    "ft.txt",
+    b"__label__pos good film\n__label__neg\n__label__neg bad film\n__label__pos fine\n",
+    ("ft.txt", "line 2", "label but no text", "remove that line"),
+)
+labelled(
+    "labelled: fastText line with two labels",
+    "ft2.txt",
+    b"__label__pos good film\n__label__neg __label__pos odd film\n",
+    ("ft2.txt", "line 2", "several labels", "exactly one"),
+)
+labelled(
+    "labelled: plain text with no labels",
+    "plain.txt",
+    b"just some text\nwith no labels at all\n",
+    ("plain.txt", "no labels", "__label__"),
+)
+labelled(
+    "labelled: an empty file",
+    "empty.csv",
+    b"",
+    ("empty.csv", "empty"),
+)
+labelled(
+    "labelled: a binary file",
+    "photo.csv",
+    PNG,
+    ("photo.csv", "not text"),
+)
+
+# -- the CLI's own parsing: a typed value of the wrong kind ---------------------------------
+ARGPARSE = (
+    "argparse prints its usage and the error on several lines (exit 2); cli.py should print "
+    "one 'embedlab: error: ...' line (override ArgumentParser.error)"
+)
+for id_, argv, words in (
+    ("cli: k is not a number", ["neighbours", BASE_MODEL, "king", "-k", "ten"], ("-k", "ten")),
+    ("cli: dim is not a number", ["train", "small", "--dim", "big"], ("--dim", "big")),
+    ("cli: an unknown option", ["train", "small", "--dims", "50"], ("--dims",)),
+    ("cli: an unknown command", ["trian", "small"], ("trian",)),
+):
+    row(id_, InputError, words, None, lambda c, argv=argv: argv, xfail_cli=ARGPARSE)
+
 ROW_IDS = [r.id for r in ROWS]
 assert len(set(ROW_IDS)) == len(ROW_IDS), "row names must be unique"
 
@@ -1185,7 +1308,10 @@ def test_cli_refuses(r: Row, ctx: Ctx, monkeypatch, capsys) -> None:
     argv = r.cli(ctx)
     before = snapshot(ctx.home)
     capsys.readouterr()
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse exits on its own
+        code = stop.code
     out, err = capsys.readouterr()
     assert code != 0
     lines = err.splitlines()

@@ -254,6 +254,17 @@ def test_zips_the_fuzzer_found_are_one_clear_error(tmp_path, field, value, words
     _one_line(err.value)
 
 
+def test_a_local_name_that_is_not_utf8_is_one_clear_error(tmp_path) -> None:
+    """Found by the fuzzer: zipfile raised UnicodeDecodeError from its local header."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("\x80.txt", b"Some words here.")  # stored as UTF-8, with the UTF-8 flag
+    data = buffer.getvalue().replace(b"\xc2\x80.txt", b"\x80.txt\x00", 1)  # local header only
+    with pytest.raises(EmbedlabError, match="corrupt") as err:
+        ingest(data, tmp_path / "out", filename="a.zip")
+    _one_line(err.value)
+
+
 def test_a_member_name_with_a_newline_stays_on_one_line(tmp_path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
