@@ -56,7 +56,8 @@ class ClassificationResult:
 
     `indices` are the dataset positions that were scored (every text under CV, the test
     texts with a held-out split); `y_true`, `y_pred`, `proba` (columns in `labels` order),
-    `fold` and `features` (a dense matrix, at most 100 columns) follow them.
+    `fold` and `features` (dense, for the map; None for TF-IDF, reduced when drawn) follow
+    them.
     """
 
     config: ClassifyConfig
@@ -135,10 +136,13 @@ def document_map(result: ClassificationResult, method: str = "pca", seed: int = 
     from embedlab.errors import InputError
     from embedlab.project import project
 
-    if result.features is None or len(result.features) < 3:
-        raise InputError("This result has too few documents with features to draw a map.")
-    names = [str(i) for i in range(len(result.features))]
-    features = np.asarray(result.features, dtype=np.float32)
+    if len(result.texts) < 3:
+        raise InputError("A map needs at least 3 scored documents; this result has fewer.")
+    features = result.features
+    if features is None:
+        features = _tfidf_reduced(result.texts, 2 if method == "pca" else 50, seed)
+    names = [str(i) for i in range(len(features))]
+    features = np.asarray(features, dtype=np.float32)
     jitter = np.zeros_like(features)
     empty = ~np.any(features, axis=1)
     jitter[empty, 0] = 1e-6  # a text without known words has a zero row; keep it drawable
@@ -153,3 +157,14 @@ def document_map(result: ClassificationResult, method: str = "pca", seed: int = 
     frame.insert(0, "y", projected.coords[:, 1])
     frame.insert(0, "x", projected.coords[:, 0])
     return frame
+
+
+def _tfidf_reduced(texts: list[str], columns: int, seed: int) -> np.ndarray:
+    """TF-IDF of `texts` reduced to `columns` dimensions by truncated SVD (LSA)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    from embedlab.classify.features import TfidfFeatures
+
+    matrix = TfidfFeatures().fit_transform(texts)
+    k = max(2, min(columns, matrix.shape[1] - 1, len(texts) - 1))
+    return TruncatedSVD(n_components=k, n_iter=3, random_state=seed).fit_transform(matrix)

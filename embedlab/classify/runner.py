@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from embedlab.workspace import Workspace
 
 ProgressCallback = Callable[[ClassifyEvent], None]
-MAP_COLUMNS = 100  # documents' features kept for the map: at most this many columns
 _POOLING = {"mean": "mean", "tfidf-mean": "tfidf", "sif": "sif"}
 
 
@@ -393,23 +392,14 @@ def _map_features(
     texts: list[str],
     indices: np.ndarray,
 ) -> np.ndarray | None:
-    """Dense features of the scored texts for the map (fitted on all texts; ≤ 100 columns)."""
+    """Dense features of the scored texts for the map (fitted on all texts), or None."""
     chosen = [texts[i] for i in indices]
     if len(chosen) < 3:
         return None
     if encoded is not None:
         return np.ascontiguousarray(encoded[indices], dtype=np.float32)
     if config.features == "tfidf":
-        from sklearn.decomposition import TruncatedSVD
-
-        from embedlab.classify.features import TfidfFeatures
-
-        matrix = TfidfFeatures().fit(texts).transform(chosen)
-        k = int(min(MAP_COLUMNS, matrix.shape[1] - 1, len(chosen) - 1))
-        if k < 2:
-            return None
-        svd = TruncatedSVD(n_components=k, random_state=config.seed)
-        return svd.fit_transform(matrix).astype(np.float32)
+        return None  # sparse: `document_map` reduces it when a map is asked for
     from embedlab.classify.features import PooledVectors
 
     pooling = _POOLING.get(config.features, "mean")

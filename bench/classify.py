@@ -1,0 +1,193 @@
+"""Text classification: every feature x classifier against the TF-IDF baseline, same splits.
+
+Reads a labelled set (any format `embedlab classify` reads), gets word vectors for the
+pooled features and the torch head (trained with embedlab's word2vec on the set's own
+texts, labels unused, or loaded with --model), times the MiniLM encoding of every text
+(no cache), then scores each configuration with the same seeded stratified k-fold CV and
+prints accuracy, macro-F1 and wall time, TF-IDF + logistic regression first.
+Goal: the best embedding configuration beats TF-IDF; MiniLM encodes 10k sentences on two
+CPU cores in under 60 s.
+
+    python bench/classify.py ../shared/data/sentence_polarity
+    python bench/classify.py reviews.csv --model vectors.txt --cv 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _measure import save  # noqa: E402
+
+CONFIGS = [  # (features, classifier, finetune, hidden)
+    ("tfidf", "logreg", False, 0),
+    ("mean", "logreg", False, 0),
+    ("tfidf-mean", "logreg", False, 0),
+    ("sif", "logreg", False, 0),
+    ("minilm", "logreg", False, 0),
+    ("mean", "torch", False, 0),
+    ("mean", "torch", False, 100),
+    ("mean", "torch", True, 0),
+]
+
+
+def word_vectors(data, args, tmp: Path):  # noqa: ANN001, ANN201
+    """(Embeddings, how they were made): --model, else word2vec on the set's own texts."""
+    if args.model:
+        from embedlab.formats import read_vectors
+
+        emb = read_vectors(args.model)
+        return emb, f"loaded from {args.model}"
+    from embedlab.tokenize import tokenize
+    from embedlab.train import TrainConfig, train
+
+    corpus = tmp / "corpus.txt"
+    with corpus.open("w", encoding="utf-8") as fh:
+        for text in data.texts:
+            fh.write(" ".join(tokenize(text)) + "\n")
+    config = TrainConfig(
+        dim=args.dim, window=5, min_count=2, epochs=args.w2v_epochs, seed=args.seed, workers=0
+    )
+    start = time.perf_counter()
+    emb = train(corpus, config)
+    how = (
+        f"word2vec skip-gram {args.dim}d, {args.w2v_epochs} epochs, min-count 2, trained on "
+        f"the set's {len(data):,} texts (labels unused) in {time.perf_counter() - start:.1f} s"
+    )
+    return emb, how
+
+
+def time_encoding(data, device: str) -> dict:  # noqa: ANN001
+    from embedlab import encoders
+
+    start = time.perf_counter()
+    encoders.load_encoder(device)
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    encoders.encode(data.texts, device)
+    seconds = time.perf_counter() - start
+    return {"load_seconds": load, "seconds": seconds, "texts": len(data), "device": device}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", help="labelled texts: a file or a folder")
+    parser.add_argument("--model", help="word vectors to load instead of training word2vec")
+    parser.add_argument("--dim", type=int, default=100, help="word2vec size (default 100)")
+    parser.add_argument("--w2v-epochs", type=int, default=10, help="word2vec epochs (default 10)")
+    parser.add_argument("--cv", type=int, default=5, help="folds (default 5)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", help="for MiniLM and the torch head")
+    parser.add_argument("--skip", action="append", default=[], help="skip a feature (repeatable)")
+    args = parser.parse_args()
+
+    from embedlab.classify import FEATURES, ClassifyConfig, run_classification
+    from embedlab.datasets import read_labelled
+    from embedlab.device import describe_device, resolve_device
+    from embedlab.workspace import Workspace
+
+    data = read_labelled(args.data)
+    device = resolve_device(args.device)
+    import torch
+
+    threads = torch.get_num_threads()
+    print(
+        f"{data.name}: {len(data):,} texts, classes {data.balance}; {args.cv}-fold CV, seed "
+        f"{args.seed}; device {describe_device(device)}, {threads} torch threads, "
+        f"{len(os.sched_getaffinity(0))} CPU cores usable"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        emb, how = word_vectors(data, args, tmp)
+        print(f"Word vectors: {len(emb):,} words x {emb.dim}d, {how}")
+        encoding = None
+        if "minilm" not in args.skip:
+            encoding = time_encoding(data, device)
+            rate = encoding["texts"] / encoding["seconds"]
+            print(
+                f"MiniLM encoding: {encoding['texts']:,} texts in {encoding['seconds']:.1f} s "
+                f"({rate:,.0f} texts/s) on {device}; model load {encoding['load_seconds']:.1f} s"
+            )
+        ws = Workspace(tmp / "ws")
+        rows = []
+        for features, classifier, finetune, hidden in CONFIGS:
+            if features in args.skip or (classifier == "torch" and "torch" in args.skip):
+                continue
+            config = ClassifyConfig(
+                features=features,
+                classifier=classifier,
+                model="bench" if features != "tfidf" and features != "minilm" else None,
+                finetune=finetune,
+                hidden=hidden,
+                cv=args.cv,
+                seed=args.seed,
+                device=device,
+                baseline=False,
+            )
+            start = time.perf_counter()
+            result = run_classification(data, config, ws, emb=emb, save=False)
+            seconds = time.perf_counter() - start
+            if classifier == "torch":
+                name = f"torch head ({'hidden ' + str(hidden) if hidden else 'linear'}"
+                name += ", fine-tuned)" if finetune else ", frozen)"
+            else:
+                name = f"{FEATURES[features]} + logreg"
+            row = {
+                "configuration": name,
+                "features": features,
+                "classifier": classifier,
+                "finetune": finetune,
+                "hidden": hidden,
+                "accuracy": result.accuracy,
+                "macro_f1": result.macro_f1,
+                "seconds": seconds,
+                "oov_rate": None if result.oov is None else result.oov["oov_rate"],
+            }
+            rows.append(row)
+            print(f"  done: {name}: accuracy {result.accuracy:.4f} in {seconds:.1f} s", flush=True)
+    base = round(rows[0]["accuracy"], 4) if rows and rows[0]["features"] == "tfidf" else None
+    print()
+    print("| configuration | accuracy | macro-F1 | vs TF-IDF | wall time (s) |")
+    print("|---|---:|---:|---:|---:|")
+    for row in rows:
+        delta = "" if base is None else f"{row['accuracy'] - base:+.4f}"
+        print(
+            f"| {row['configuration']} | {row['accuracy']:.4f} | {row['macro_f1']:.4f} | "
+            f"{delta} | {row['seconds']:.1f} |"
+        )
+    if rows:
+        best = max(rows[1:] or rows, key=lambda r: r["accuracy"])
+        verdict = "beats" if base is not None and best["accuracy"] > base else "does not beat"
+        print(
+            f"\nBest embedding configuration: {best['configuration']} "
+            f"({best['accuracy']:.4f}) {verdict} TF-IDF ({base})."
+        )
+    if encoding is not None:
+        goal = "meets" if encoding["seconds"] < 60 * encoding["texts"] / 10_000 else "misses"
+        print(
+            f"MiniLM encoding: {encoding['seconds']:.1f} s for {encoding['texts']:,} texts on "
+            f"{threads} threads ({goal} the goal of 10k texts in 60 s on 2 CPU cores)."
+        )
+    path = save(
+        "classify",
+        {
+            "data": str(args.data),
+            "cv": args.cv,
+            "seed": args.seed,
+            "device": device,
+            "threads": threads,
+            "word_vectors": how,
+            "encoding": encoding,
+            "rows": rows,
+        },
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
