@@ -239,3 +239,13 @@ def test_a_model_named_in_the_config_is_loaded_from_the_workspace(lee_emb, demo)
         demo, ClassifyConfig(features="mean", model="lee-w2v", cv=3), ws, save=False
     )
     assert result.model["name"] == "lee-w2v" and result.model["dim"] == 50
+
+
+def test_document_map_of_tfidf_reduces_the_bag_of_words_when_drawn(demo):
+    result = run_classification(demo, ClassifyConfig(cv=None, test_size=0.3), save=False)
+    assert result.features is None and len(result.texts) == 60
+    frame = document_map(result, "pca")
+    assert len(frame) == 60 and frame["x"].std() > 0 and frame["y"].std() > 0
+    wrong = frame[~frame["correct"]]
+    assert len(wrong) == round((1 - result.accuracy) * 60)
+    assert set(frame["true"]) == {"neg", "pos"}
