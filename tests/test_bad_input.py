@@ -41,6 +41,7 @@ from embedlab.errors import (
 )
 from embedlab.formats import read_vectors, read_vectors_bytes
 from embedlab.jobs import create_training_run, run_training
+from embedlab.textio import EmptyError, NotTextError
 from embedlab.train import TrainConfig, train
 from embedlab.workspace import Workspace
 
@@ -245,12 +246,12 @@ def _reraise(c: Ctx, name: str, data: bytes, message: str) -> EmbedlabError:
     raise AssertionError("the second read succeeded")
 
 
-upload_text("text: empty file", "empty.txt", b"", InputError, ("empty.txt", "empty", "upload"))
+upload_text("text: empty file", "empty.txt", b"", EmptyError, ("empty.txt", "empty", "upload"))
 upload_text(
     "text: only whitespace",
     "blank.txt",
     b"  \n\t\n\r\n   \n",
-    InputError,
+    EmptyError,
     ("blank.txt", "empty", "upload a file with some text"),
 )
 upload_text(
@@ -264,42 +265,42 @@ upload_text(
     "text: PNG image named .txt",
     "photo.txt",
     PNG,
-    InputError,
+    NotTextError,
     ("photo.txt", "not text", "binary", "upload a plain-text"),
 )
 upload_text(
     "text: executable named .txt",
     "program.txt",
     EXECUTABLE,
-    InputError,
+    NotTextError,
     ("program.txt", "not text", "upload a plain-text"),
 )
 upload_text(
     "text: random bytes named .txt",
     "noise.txt",
     random_bytes(50_000),
-    InputError,
+    NotTextError,
     ("noise.txt", "not text", "upload a plain-text"),
 )
 upload_text(
     "text: NUL bytes inside text",
     "nul.txt",
     b"Some words here.\x00\x00 And more words.\n" * 50,
-    InputError,
+    NotTextError,
     ("nul.txt", "not text", "upload a plain-text"),
 )
 upload_text(
     "text: NUL in every fourth byte (looks half like UTF-16)",
     "nul16.txt",
     b"a\x00b " * 99,
-    InputError,
+    NotTextError,
     ("nul16.txt", "not text", "upload a plain-text"),
 )
 upload_text(
     "text: UTF-16 declared by BOM but broken",
     "broken16.txt",
     b"\xff\xfe" + "Un café noir.".encode("utf-16-le") + b"\x00\xd8",  # a lone surrogate at the end
-    InputError,
+    NotTextError,
     ("broken16.txt", "not text", "upload a plain-text"),
 )
 upload_text(
@@ -912,7 +913,7 @@ row(
 )
 row(
     "query: unknown word in an analogy",
-    EmbedlabError,
+    UnknownWordError,
     ("zzyzx", "not in the vocabulary"),
     lambda c: explore.solve_analogy(c.emb, "man", "zzyzx", "woman"),
     lambda c: ["analogy", BASE_MODEL, "man", "zzyzx", "woman"],
@@ -926,7 +927,7 @@ row(
 )
 row(
     "query: unknown word in odd-one-out",
-    EmbedlabError,
+    UnknownWordError,
     ("zzyzx", "not in the vocabulary"),
     lambda c: explore.odd_one_out(c.emb, "king queen zzyzx"),
     lambda c: ["odd-one-out", BASE_MODEL, "king", "queen", "zzyzx"],
@@ -1139,7 +1140,15 @@ row(
 # -- labelled data: the backend's read_labelled (uploads), the CLI's classify ----------------
 
 
-def labelled(id: str, name: str, data: bytes, words, text: str | None = None, label=None) -> None:  # noqa: A002
+def labelled(
+    id: str,  # noqa: A002
+    name: str,
+    data: bytes,
+    words,
+    text: str | None = None,
+    label=None,
+    error: type[EmbedlabError] = InputError,
+) -> None:
     from embedlab.datasets import read_labelled
 
     def cli(c: Ctx) -> list[str]:
@@ -1147,7 +1156,7 @@ def labelled(id: str, name: str, data: bytes, words, text: str | None = None, la
         argv += ["--text-column", text] if text else []
         return argv + (["--label-column", label] if label else [])
 
-    row(id, InputError, words, lambda c: read_labelled(data, name, text, label), cli)
+    row(id, error, words, lambda c: read_labelled(data, name, text, label), cli)
 
 
 REVIEWS = (
@@ -1238,12 +1247,14 @@ labelled(
     "empty.csv",
     b"",
     ("empty.csv", "empty"),
+    error=EmptyError,
 )
 labelled(
     "labelled: a binary file",
     "photo.csv",
     PNG,
     ("photo.csv", "not text"),
+    error=NotTextError,
 )
 
 # -- the CLI's own parsing: a typed value of the wrong kind ---------------------------------
@@ -1286,7 +1297,7 @@ def test_backend_refuses(r: Row, ctx: Ctx, monkeypatch) -> None:
     before = snapshot(ctx.home)
     with pytest.raises(EmbedlabError) as caught:
         r.backend(ctx)
-    assert isinstance(caught.value, r.error), f"{type(caught.value).__name__}: {caught.value}"
+    assert type(caught.value) is r.error, f"{type(caught.value).__name__}: {caught.value}"
     _check_message(str(caught.value), r)
     assert "\n" not in str(caught.value)
     assert_unchanged(ctx, before)
