@@ -692,6 +692,29 @@ upload_vectors(
     ("dup.bin", "'cat' twice", "remove one"),
 )
 upload_vectors(
+    "vectors: header claims 4 billion dimensions",
+    "wide.bin",
+    b"2 4000000000\ncat \x00\x00\x80?\n",
+    FormatError,
+    ("wide.bin", "4,000,000,000 dimensions", "more than the 100,000", "check the header"),
+)
+upload_vectors(
+    "vectors: a first row with 200,000 values",
+    "wide.txt",
+    lambda: b"cat " + b"1 " * 200_000 + b"\n",
+    FormatError,
+    ("wide.txt", "200,000 dimensions", "more than the 100,000"),
+    fmt="glove",
+)
+upload_vectors(
+    "projector TSV: a first row with 200,000 values",
+    "vectors.tsv",
+    lambda: b"1\t" * 199_999 + b"1\n",
+    FormatError,
+    ("vectors.tsv", "200,000 dimensions", "more than the 100,000"),
+    fmt="tsv",
+)
+upload_vectors(
     "vectors: an empty file",
     "empty.vec",
     b"",

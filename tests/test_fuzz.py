@@ -61,6 +61,7 @@ FORMATS = st.sampled_from([f for f in READ_FORMATS if f != "native"])
 @given(data=st.binary(max_size=2000), name=NAMES, fmt=FORMATS)
 @example(data=b"\x80\x04K\x01.", name="v.txt", fmt="auto")  # a pickle: refused, never loaded
 @example(data=b"1 1\n\xff \x00\x00\x80?\n", name="v.bin", fmt="auto")
+@example(data=b"2 4000000000\ncat \x00\x00\x80?\n", name="v.bin", fmt="auto")  # a MemoryError
 def test_vector_readers_raise_only_embedlab_errors(data: bytes, name: str, fmt: str) -> None:
     _read(data, name, fmt)
 

@@ -25,6 +25,9 @@ from embedlab.formats._common import is_number, quoted, show
 SNIFF_BYTES = 64 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """Longest row of a text vector file (a 100,000-dimensional row takes about 1.2 MB)."""
+MAX_DIMENSIONS = 100_000
+"""Most dimensions a vector file may have (a header or a first row claiming more is refused)."""
+_START_BYTES = 16 * 1024 * 1024  # a GrowingMatrix starts with at most this much memory
 
 
 def strip_bom(line: bytes) -> bytes:
@@ -93,13 +96,31 @@ def read_header(path: Path, line: bytes) -> tuple[int, int]:
             f"{quoted(path)} line 1 header '{show(line)}' must give a positive word count and "
             "dimension; fix the header."
         )
+    check_dimensions(path, 1, header[1])
     return header
+
+
+def check_dimensions(path: Path, lineno: int, dim: int) -> None:
+    """Refuse more than MAX_DIMENSIONS dimensions (before memory is set aside for them).
+
+    >>> check_dimensions(Path("v.txt"), 1, 4_000_000_000)
+    Traceback (most recent call last):
+    ...
+    embedlab.errors.FormatError: 'v.txt' line 1 gives 4,000,000,000 dimensions, more than \
+the 100,000 embedlab reads; check the header or the format.
+    """
+    if dim > MAX_DIMENSIONS:
+        raise FormatError(
+            f"{quoted(path)} line {lineno} gives {dim:,} dimensions, more than the "
+            f"{MAX_DIMENSIONS:,} embedlab reads; check the header or the format."
+        )
 
 
 class GrowingMatrix:
     """A float32 matrix that grows by doubling while rows are read."""
 
     def __init__(self, dim: int, capacity: int = 1024) -> None:
+        capacity = min(capacity, _START_BYTES // (4 * max(1, dim)))  # wide rows: start small
         self.data = np.empty((max(1, capacity), dim), dtype=np.float32)
         self.n = 0
 

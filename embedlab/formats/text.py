@@ -31,6 +31,7 @@ from embedlab.formats._lines import (
     SNIFF_BYTES,
     GrowingMatrix,
     append_row,
+    check_dimensions,
     read_header,
     starts_with_header,
     strip_bom,
@@ -80,6 +81,7 @@ def read_glove(path: Path, limit: int | None) -> Parsed:
         lineno, line = first
         fields = line.split(b" ")
         dim = min(trailing_numbers(fields), len(fields) - 1)
+        check_dimensions(path, lineno, dim)
         if dim == 0:
             raise FormatError(
                 f"{quoted(path)} line {lineno} has no numbers after the word; a GloVe row is "

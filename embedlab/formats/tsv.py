@@ -25,7 +25,13 @@ import numpy as np
 from embedlab.embeddings import Embeddings
 from embedlab.errors import FormatError, InputError
 from embedlab.formats._common import check_exists, plural, quoted, show
-from embedlab.formats._lines import GrowingMatrix, append_row, strip_bom, text_lines
+from embedlab.formats._lines import (
+    GrowingMatrix,
+    append_row,
+    check_dimensions,
+    strip_bom,
+    text_lines,
+)
 from embedlab.formats._parsed import Parsed, check_finite, check_new_word, decode_words
 from embedlab.formats._writing import write_file
 from embedlab.formats.text import format_row
@@ -127,6 +133,7 @@ def _read_rows(
             continue
         cells = line.split(b"\t")
         if rows is None:
+            check_dimensions(path, lineno, len(cells))
             rows = GrowingMatrix(len(cells), min(want, 1024))
         if len(cells) != rows.data.shape[1]:
             raise FormatError(
