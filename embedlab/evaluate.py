@@ -340,6 +340,11 @@ def _vocabulary(emb: Embeddings, restrict: int | None, case_insensitive: bool) -
     return {fold(w): w for w in reversed(emb.words[:restrict])}
 
 
+def _cut(emb: Embeddings, restrict: int | None) -> int | None:
+    """`restrict` when it leaves words out of `emb`, else None (the whole vocabulary)."""
+    return restrict if restrict is not None and restrict < len(emb) else None
+
+
 def _no_coverage(
     n: int, what: str, name: str, restrict: int | None, case_insensitive: bool
 ) -> InputError:
@@ -391,7 +396,7 @@ def evaluate_analogies(
         asked += [(i, q) for q in questions if all(fold(w) in vocab for w in q)]
     n_questions = sum(len(qs) for _, qs in sections)
     if not asked:
-        raise _no_coverage(n_questions, "questions", name, restrict, case_insensitive)
+        raise _no_coverage(n_questions, "questions", name, _cut(emb, restrict), case_insensitive)
     inputs = [(vocab[fold(a)], vocab[fold(b)], vocab[fold(c)]) for _, (a, b, c, _) in asked]
     predicted = _predict(emb, inputs, method, restrict, batch_size, device, fold)
     return _analogy_result(name, method, sections, asked, predicted, fold)
@@ -513,7 +518,7 @@ def evaluate_similarity(
     used = [r for r in rows if fold(r[0]) in vocab and fold(r[1]) in vocab]
     oov = [(w1, w2) for w1, w2, _ in rows if fold(w1) not in vocab or fold(w2) not in vocab]
     if not used:
-        raise _no_coverage(len(rows), "word pairs", name, restrict, case_insensitive)
+        raise _no_coverage(len(rows), "word pairs", name, _cut(emb, restrict), case_insensitive)
     index = emb.key_to_index
     ia = [index[vocab[fold(w1)]] for w1, _, _ in used]
     ib = [index[vocab[fold(w2)]] for _, w2, _ in used]

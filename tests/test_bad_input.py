@@ -1090,6 +1090,64 @@ row(
 )
 
 
+# -- benchmark uploads: the Evaluate page's run_report, the CLI's evaluate --benchmark FILE ---
+
+
+def benchmark(id: str, name: str, data: bytes, error, words) -> None:  # noqa: A002
+    from embedlab.reports import run_report
+
+    row(
+        id,
+        error,
+        words,
+        lambda c: run_report(c.emb, "upload", data=data, filename=name),
+        lambda c: ["evaluate", BASE_MODEL, "--benchmark", str(c.file(name, data))],
+    )
+
+
+benchmark(
+    "benchmark: an empty file",
+    "empty.txt",
+    b"",
+    FormatError,
+    ("empty.txt", "neither an analogy file", "nor a similarity file", "fix its format"),
+)
+benchmark(
+    "benchmark: a binary file",
+    "photo.txt",
+    PNG,
+    FormatError,
+    ("photo.txt", "not UTF-8 text", "save the file as UTF-8"),
+)
+benchmark(
+    "benchmark: an analogy line with 3 words",
+    "analogies.txt",
+    b": family\nking queen man woman\nboy girl son\n",
+    FormatError,
+    ("analogies.txt", "Line 3", "has 3 words", "needs 4"),
+)
+benchmark(
+    "benchmark: a similarity score that is not a number",
+    "pairs.tsv",
+    b"king\tqueen\t8.5\nman\twoman\tlots\n",
+    FormatError,
+    ("pairs.tsv", "Line 2", "'lots'", "not a number"),
+)
+benchmark(
+    "benchmark: no pair in the vocabulary",
+    "pairs.tsv",
+    b"zzyzx\tqwxy\t8.5\nxyzzy\tplugh\t3\n",
+    InputError,
+    ("None of the 2 word pairs of 'pairs.tsv'", "model's vocabulary", "larger corpus"),
+)
+row(
+    "benchmark: an unknown name",
+    InputError,
+    ("'ws999'", "one of analogy, ws353, simlex"),
+    lambda c: __import__("embedlab.reports").reports.run_report(c.emb, "ws999"),
+    lambda c: ["evaluate", BASE_MODEL, "--benchmark", "ws999"],
+)
+
 # -- hyperparameters: the app's build_config, the CLI's train -------------------------------
 
 

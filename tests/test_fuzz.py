@@ -281,6 +281,31 @@ def test_a_member_name_with_a_newline_stays_on_one_line(tmp_path) -> None:
     _one_line(err.value)
 
 
+PIECES_BENCH = ["king", "queen", "man", "woman", " ", "\t", "\n", ": x\n", "7.5", "nan", "#", "é"]
+
+
+# --- benchmark files ------------------------------------------------------------------------
+
+
+@FUZZ
+@given(
+    data=st.one_of(
+        st.binary(max_size=400),
+        st.lists(st.sampled_from(PIECES_BENCH), max_size=40).map(lambda p: "".join(p).encode()),
+    ),
+    name=st.sampled_from(["b.txt", "pairs.tsv", "b"]),
+)
+def test_benchmark_uploads_raise_only_embedlab_errors(data: bytes, name: str) -> None:
+    from embedlab.reports import run_report
+
+    try:
+        report = run_report(TOY, "upload", data=data, filename=name)
+    except EmbedlabError as err:
+        _one_line(err)
+        return
+    assert report.kind in ("analogy", "similarity")
+
+
 # --- the expression parser ------------------------------------------------------------------
 
 TOY = Embeddings(
