@@ -68,11 +68,15 @@ def test_progress_events_and_a_falling_loss(
     assert all(e.words_per_sec > 0 for e in events[1:])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_cooccurring_words_are_closer_about_as_much_as_with_gensim(
-    lee_corpus_file: Path, lee_tokens: list[list[str]]
+    lee_corpus_file: Path, lee_tokens: list[list[str]], workers: int
 ) -> None:
-    """Lee, 100d, 12 epochs, window 5, seeds 1-3: gap about 0.066 (gensim skip-gram 0.075)."""
-    settings = {"dim": 100, "epochs": 12, "window": WINDOW, "workers": 1, "seed": 1}
+    """Lee, 100d, 12 epochs, window 5, seeds 1-3: gap about 0.066 (gensim skip-gram 0.075).
+
+    Two threads share the batches without locks (as gensim's workers do): not
+    bit-reproducible, but as good."""
+    settings = {"dim": 100, "epochs": 12, "window": WINDOW, "workers": workers, "seed": 1}
     ours = train(lee_corpus_file, TrainConfig(algo="sgns", device="cpu", **settings))
     gensim = train(lee_corpus_file, TrainConfig(algo="word2vec", **settings))
     noise = Embeddings(ours.words, np.random.default_rng(0).standard_normal(ours.shape))
@@ -121,14 +125,54 @@ def test_cbow_trains(lee_corpus_file: Path, lee_tokens: list[list[str]]) -> None
     assert agreement > 0.6 * reference and agreement > 0.025, (agreement, reference)
 
 
-# --- determinism ----------------------------------------------------------------------------
+# --- determinism, and the compiled CPU steps against the torch steps -------------------------
 def test_same_seed_same_vectors_other_seed_other_vectors(lee_corpus_file: Path) -> None:
-    config = TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "workers": 2})
+    config = TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "workers": 1})
     first = train(lee_corpus_file, config)
     again = train(lee_corpus_file, config)
     other = train(lee_corpus_file, TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "seed": 2}))
     np.testing.assert_array_equal(first.vectors, again.vectors)
     assert not np.allclose(first.vectors, other.vectors)
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_compiled_cpu_steps_match_the_torch_steps(
+    lee_corpus_file: Path, monkeypatch: pytest.MonkeyPatch, architecture: str
+) -> None:
+    """One thread: the numba kernels build the same examples, draw the same negatives and
+    make the same minibatch updates as the torch steps (which are what CUDA runs)."""
+    if sgns_module._compiled_kernels() is None:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(sgns_module, "CHUNK_TOKENS", 20_000)  # several chunks
+    config = TrainConfig(**{**FAST, "dim": 16, "epochs": 2, "architecture": architecture})
+    compiled = train(lee_corpus_file, config)
+    monkeypatch.setenv("EMBEDLAB_SGNS_STEPS", "torch")
+    torch_steps = train(lee_corpus_file, config)
+    np.testing.assert_allclose(compiled.vectors, torch_steps.vectors, atol=2e-5)
+    np.testing.assert_allclose(
+        compiled.meta["epoch_losses"], torch_steps.meta["epoch_losses"], rtol=1e-5
+    )
+    assert np.abs(compiled.vectors).max() > 0.1  # it trained
+
+
+def test_negatives_follow_the_noise_distribution_on_both_paths() -> None:
+    """The alias tables reproduce unigram^0.75, and torch and numba draw the same words."""
+    counts = np.array([1000, 300, 100, 30, 10, 5, 5, 1], dtype=np.int64)
+    probabilities = counts**0.75 / (counts**0.75).sum()
+    accept, alias = sgns_module.alias_table(probabilities)
+    key = sgns_module.stream_key(5, 4, 0, 0)
+    draws = sgns_module.random_bits(key, 0, 200_000)
+    import torch
+
+    words = sgns_module.alias_draws(draws, torch.from_numpy(accept), torch.from_numpy(alias))
+    freq = np.bincount(words.numpy(), minlength=len(counts)) / len(words)
+    np.testing.assert_allclose(freq, probabilities, atol=0.004)
+    kernels = sgns_module._compiled_kernels()
+    if kernels is not None:
+        out = np.empty((1000, 5), dtype=np.int64)
+        for i in range(1000):
+            kernels._negatives_of(accept, alias, np.uint64(key), i, out[i])
+        np.testing.assert_array_equal(out.ravel(), words[:5000].numpy())
 
 
 def test_random_bits_match_a_numpy_splitmix64() -> None:

@@ -18,8 +18,13 @@ Randomness (subsampling, windows, shuffling, negatives) comes from a counter-bas
 hash (splitmix64) computed with integer tensor ops: the same seed gives the same draws
 on every device, so CPU and CUDA train on the same pairs and negatives, and their
 vectors differ only by floating-point rounding (CUDA's `index_add_` sums with atomics,
-so two CUDA runs can differ in the last bits too). On the CPU the same seed gives
-identical vectors.
+so two CUDA runs can differ in the last bits too).
+
+On the CPU the steps run as compiled loops (`sgns_kernels`, numba) that build the same
+examples and make the same minibatch updates without the torch steps' big intermediates
+(``EMBEDLAB_SGNS_STEPS=torch`` keeps the torch steps). With one worker thread a seed gives
+identical vectors, equal to the torch steps' up to rounding; with more, the threads share
+the batches and update without locks, as gensim's workers do, so runs differ slightly.
 
 >>> import tempfile, pathlib
 >>> tmp = tempfile.TemporaryDirectory()
@@ -35,10 +40,12 @@ identical vectors.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -63,6 +70,7 @@ if TYPE_CHECKING:
 CHUNK_TOKENS = 1_000_000  # word ids per chunk (before subsampling)
 BATCH_PAIRS = 1024  # pairs per step (CBOW: // 4 centres); the same on every device, as the
 # draws are: 1024 keeps a step in the CPU caches (2x faster than 4096); a GPU wants more
+STEPS_PER_CALL = 64  # batches per call of a compiled CPU kernel
 _BITS = 53  # random draws are integers in [0, 2**53)
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX1 = 0xBF58476D1CE4E5B9
@@ -141,11 +149,44 @@ def _as_thresholds(probabilities: np.ndarray) -> np.ndarray:
     return np.floor(np.clip(probabilities, 0.0, 1.0) * float(1 << _BITS)).astype(np.int64)
 
 
-def _noise_cdf(counts: np.ndarray) -> np.ndarray:
-    """The unigram^0.75 cumulative distribution as int64 bounds in [0, 2**53]."""
-    cdf = _as_thresholds(np.cumsum(noise_distribution(counts)))
-    cdf[-1] = 1 << _BITS
-    return cdf
+ALIAS_BITS = 21  # a draw's low bits decide between a column and its alias; the rest pick it
+
+
+def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's alias tables for drawing from `probabilities` in O(1): (accept, alias).
+
+    A draw picks a column i uniformly, then keeps i with probability accept[i] / 2**21, else
+    takes alias[i]; both tables are int64, so torch and the compiled kernels read them alike.
+
+    >>> accept, alias = alias_table(np.array([0.5, 0.25, 0.25]))
+    >>> p = (accept + np.bincount(alias, 2**21 - accept, 3)) / 2**21 / 3
+    >>> p.round(6).tolist()
+    [0.5, 0.25, 0.25]
+    """
+    n = len(probabilities)
+    scaled = np.asarray(probabilities, dtype=np.float64) * n / probabilities.sum()
+    accept = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int64)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large[-1]
+        accept[s], alias[s] = scaled[s], g
+        scaled[g] -= 1.0 - scaled[s]
+        if scaled[g] < 1.0:
+            small.append(large.pop())
+    thresholds = np.round(accept * (1 << ALIAS_BITS)).astype(np.int64)
+    return thresholds, alias
+
+
+def alias_draws(draws: torch.Tensor, accept: torch.Tensor, alias: torch.Tensor) -> torch.Tensor:
+    """Columns for 53-bit `draws` from alias tables: the top 32 bits pick a column (by a
+    multiply and shift), the low `ALIAS_BITS` keep it or take its alias."""
+    import torch
+
+    column = ((draws >> ALIAS_BITS) * len(accept)) >> (_BITS - ALIAS_BITS)
+    keep = (draws & ((1 << ALIAS_BITS) - 1)) < accept[column]
+    return torch.where(keep, column, alias[column])
 
 
 # --- streaming the corpus in chunks -----------------------------------------------------------
@@ -205,6 +246,20 @@ class _ChunkedCorpus:
         return _Chunk(np.concatenate(parts).astype(np.int32), lengths)
 
 
+def _compiled_kernels() -> ModuleType | None:
+    """`sgns_kernels` when numba is installed (the CPU's fast path), else None.
+
+    ``EMBEDLAB_SGNS_STEPS=torch`` keeps the torch steps on the CPU too (to compare them).
+    """
+    if os.environ.get("EMBEDLAB_SGNS_STEPS", "").strip().lower() == "torch":
+        return None
+    try:
+        from embedlab.train import sgns_kernels
+    except ImportError:
+        return None
+    return sgns_kernels
+
+
 # --- one chunk: subsample, build contexts, train ----------------------------------------------
 class _Model:
     """The two matrices and the state one run shares between chunks."""
@@ -221,13 +276,16 @@ class _Model:
         self.w_out = torch.zeros(n, dim, dtype=torch.float32, device=device)
         keep = keep_probabilities(vocab.counts, config.sample)
         self.keep = torch.from_numpy(_as_thresholds(keep)).to(device)
-        self.cdf = torch.from_numpy(_noise_cdf(vocab.counts)).to(device)
+        accept, alias = alias_table(noise_distribution(vocab.counts))
+        self.accept = torch.from_numpy(accept).to(device)
+        self.alias = torch.from_numpy(alias).to(device)
         self.offsets = torch.tensor(
             [*range(-config.window, 0), *range(1, config.window + 1)], device=device
         )
         self.total = int(vocab.counts.sum()) * config.epochs  # in-vocabulary words, all epochs
         self.loss = torch.zeros((), dtype=torch.float64, device=device)
         self.examples = 0
+        self.kernels = _compiled_kernels() if device == "cpu" else None
 
     def lr(self, words_done: float) -> float:
         c = self.config
@@ -239,6 +297,9 @@ class _Model:
 
         c, dev = self.config, self.device
         seed = c.seed
+        if self.kernels is not None:
+            self._train_chunk_compiled(chunk, epoch, index, words_before)
+            return
         ids = torch.from_numpy(chunk.ids).to(dev, dtype=torch.int64)
         lengths = torch.from_numpy(chunk.lengths).to(dev, dtype=torch.int64)
         sentence = torch.repeat_interleave(torch.arange(len(lengths), device=dev), lengths)
@@ -281,13 +342,46 @@ class _Model:
             step(*part, negatives, lr)
         self.examples += total
 
+    def _train_chunk_compiled(self, chunk: _Chunk, epoch: int, index: int, before: int) -> None:
+        """`train_chunk` in compiled loops: the same examples and batches, `STEPS_PER_CALL`
+        batches per call."""
+        import numba
+
+        c, kernels = self.config, self.kernels
+        keys = tuple(
+            np.uint64(stream_key(c.seed, _STREAMS[name], epoch, index))
+            for name in ("keep", "window", "shuffle", "negative")
+        )
+        if c.architecture == "skipgram":
+            examples = kernels.skipgram_examples(
+                chunk.ids, chunk.lengths, self.keep.numpy(), keys[:3], c.window
+            )
+            kernel, batch = kernels.skipgram_batches, BATCH_PAIRS
+        else:
+            examples = kernels.cbow_examples(
+                chunk.ids, chunk.lengths, self.keep.numpy(), keys[:3], c.window
+            )
+            kernel, batch = kernels.cbow_batches, max(1, BATCH_PAIRS // 4)
+        w_in, w_out = self.w_in.numpy(), self.w_out.numpy()
+        accept, alias = self.accept.numpy(), self.alias.numpy()
+        threads = numba.get_num_threads()
+        n, total = len(chunk.ids), len(examples[-1])
+        span = batch * STEPS_PER_CALL
+        for first in range(0, total, span):
+            last = min(total, first + span)
+            starts = np.arange(first, last, batch)
+            lrs = np.array([self.lr(before + n * s / total) for s in starts], dtype=np.float32)
+            bounds = np.append(starts, last) - first
+            noise = (accept, alias, keys[3], first, c.negative)
+            part = [a[first:last] for a in examples]
+            self.loss += kernel(w_in, w_out, *part, noise, bounds, lrs, threads)
+        self.examples += total
+
     def _negatives(self, key: int, start: int, count: int) -> torch.Tensor:
-        import torch
 
         k = self.config.negative
         draws = random_bits(key, start * k, count * k, self.device)
-        found = torch.searchsorted(self.cdf, draws, right=True)
-        return found.clamp_(max=len(self.cdf) - 1).view(count, k)
+        return alias_draws(draws, self.accept, self.alias).view(count, k)
 
     def _output_step(
         self, hidden: torch.Tensor, outputs: torch.Tensor, negatives: torch.Tensor, lr: float
@@ -341,6 +435,14 @@ class _Model:
         return mean
 
 
+def _set_kernel_threads(workers: int) -> None:
+    """Give the compiled kernels `workers` threads (at most what numba started with)."""
+    if _compiled_kernels() is not None:
+        import numba
+
+        numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+
+
 def _versions() -> dict[str, Any]:
     import torch
 
@@ -374,6 +476,7 @@ def train_sgns(corpus: Path, config: TrainConfig, tracker: ProgressTracker) -> E
     scale = vocab.total_words / in_vocab  # progress is told in raw corpus words
     threads = torch.get_num_threads()
     torch.set_num_threads(config.resolved_workers())
+    _set_kernel_threads(config.resolved_workers())
     try:
         with torch.no_grad(), tempfile.TemporaryDirectory(prefix="embedlab-sgns-") as tmp:
             model = _Model(vocab, config, device)

@@ -1,0 +1,335 @@
+"""sgns's CPU steps as compiled loops (numba), with the torch steps' minibatch semantics.
+
+The torch steps in `sgns.py` materialise batch × (1 + negative) × dim intermediates (the
+gathered output rows and the gradient's outer product) and spend most of a CPU step moving
+them through memory; word2vec's C code does each pair in cache. These kernels do the same
+work pair by pair and keep the torch steps' meaning for a batch:
+
+1. every pair of the batch is scored against the parameters as they were before the batch:
+   the error ``g = (label - sigmoid(u.h)) * lr`` and the input's gradient
+   ``sum_j g_j u_j`` go to small buffers;
+2. the output rows take ``g_j * h`` (h: the input rows from before the batch);
+3. the input rows take their gradient.
+
+With one thread the batches run in order, so a run matches the torch steps (and a CUDA
+run of the same seed) up to floating-point rounding. With T threads, thread t takes
+batches t, t+T, t+2T, ... and the threads update the shared matrices without locks, as
+word2vec.c and gensim do (Hogwild): no thread waits for another inside a call, so a busy
+machine slows a run down instead of stalling it, but runs are no longer bit-reproducible.
+One call trains many batches, so Python is not in the inner loop.
+
+numba compiles these on first use (seconds; cached on disk afterwards). When numba is
+missing, `sgns.py` uses its torch steps.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> w_in = (rng.random((5, 4), dtype=np.float32) - 0.5) / 4
+>>> w_out = np.zeros((5, 4), dtype=np.float32)
+>>> pairs = np.array([0, 1], dtype=np.int32), np.array([1, 2], dtype=np.int32)
+>>> from embedlab.train.sgns import alias_table
+>>> tables = alias_table(np.array([0, 0, 0, 0.5, 0.5]))  # noise: words 3 and 4 only
+>>> noise = (*tables, np.uint64(7), 0, 2)
+>>> loss = skipgram_batches(w_in, w_out, *pairs, noise, np.array([0, 2]),
+...                         np.array([0.025], dtype=np.float32), 1)
+>>> round(loss, 4)  # 6 scores of 0 (the output rows start at 0), each costing log 2
+4.1589
+>>> bool(np.abs(w_out[1:]).sum() > 0), bool(np.abs(w_out[0]).sum() == 0)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_FLAGS = {"cache": True, "nogil": True, "fastmath": True, "error_model": "numpy"}
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_DROP = np.uint64(64 - 53)
+_ALIAS_BITS = np.uint64(21)  # as sgns.ALIAS_BITS
+_ALIAS_MASK = np.uint64((1 << 21) - 1)
+_COLUMN_SHIFT = np.uint64(53 - 21)
+
+
+@njit(**_FLAGS)
+def random_bits_at(key: np.uint64, i: np.uint64) -> np.uint64:
+    """Draw `i` of stream `key`, the same number as `sgns.random_bits(key, i, 1)`."""
+    z = key + (i + np.uint64(1)) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return (z ^ (z >> np.uint64(31))) >> _DROP
+
+
+@njit(**_FLAGS)
+def _score(hidden: np.ndarray, w_out: np.ndarray, target: int, label: float, lr: float):
+    """(g, loss) for one (hidden, target) score: one exp and one log, in float32."""
+    s = np.float32(0.0)
+    row = w_out[target]
+    for c in range(hidden.shape[0]):
+        s += hidden[c] * row[c]
+    s = min(max(s, np.float32(-30.0)), np.float32(30.0))
+    e = np.exp(-s)  # sigmoid(s) = 1 / (1 + e); -log sigmoid(s) = log1p(e)
+    loss = np.log1p(e) if label > 0 else np.log1p(e) + s
+    return np.float32((label - np.float32(1.0) / (np.float32(1.0) + e)) * lr), loss
+
+
+@njit(**_FLAGS)
+def _negatives_of(
+    accept: np.ndarray, alias: np.ndarray, key: np.uint64, example: int, out: np.ndarray
+) -> None:
+    """The negatives of one example, as `sgns._Model._negatives` draws them: draw
+    ``example·k + j`` of stream `key`, through the alias tables (`sgns.alias_draws`)."""
+    k, n = out.shape[0], np.uint64(accept.shape[0])
+    for j in range(k):
+        r = random_bits_at(key, np.uint64(example * k + j))
+        column = ((r >> _ALIAS_BITS) * n) >> _COLUMN_SHIFT
+        keep = np.int64(r & _ALIAS_MASK) < accept[column]
+        out[j] = column if keep else alias[column]
+
+
+@njit(**_FLAGS)
+def _score_pair(
+    h: np.ndarray,
+    w_out: np.ndarray,
+    output: int,
+    negatives: np.ndarray,
+    lr: float,
+    g: np.ndarray,
+    grad: np.ndarray,
+) -> float:
+    """Errors of one input against its target and negatives into `g`, the input's gradient
+    into `grad` (both from the parameters as they are); returns the loss."""
+    grad[:] = 0.0
+    total = 0.0
+    for j in range(negatives.shape[0] + 1):
+        target = output if j == 0 else negatives[j - 1]
+        if j > 0 and target == output:
+            g[j] = 0.0
+            continue
+        gj, loss = _score(h, w_out, target, 1.0 if j == 0 else 0.0, lr)
+        g[j] = gj
+        total += loss
+        row = w_out[target]
+        for c in range(h.shape[0]):
+            grad[c] += gj * row[c]
+    return total
+
+
+@njit(**_FLAGS)
+def _batch(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    hidden: np.ndarray,  # n × d: the batch's input vectors, from before the batch
+    outputs: np.ndarray,
+    noise: tuple,
+    start: int,  # the chunk-wide index of the batch's first example
+    lr: float,
+    scratch: tuple,
+) -> float:
+    """Score a batch, then update its output rows; returns the loss. The input side's
+    gradient is left in ``scratch[0]`` (n × d) for the caller to add where it belongs."""
+    accept, alias, key, k = noise
+    grad, g, negatives = scratch
+    total = 0.0
+    for i in range(hidden.shape[0]):
+        _negatives_of(accept, alias, key, start + i, negatives[i])
+        total += _score_pair(hidden[i], w_out, outputs[i], negatives[i], lr, g[i], grad[i])
+    for i in range(hidden.shape[0]):
+        for j in range(k + 1):
+            gij = g[i, j]
+            if gij != 0.0:
+                row = w_out[outputs[i] if j == 0 else negatives[i, j - 1]]
+                for c in range(row.shape[0]):
+                    row[c] += gij * hidden[i, c]
+    return total
+
+
+@njit(**_FLAGS)
+def _scratch(most: int, d: int, k: int) -> tuple:
+    return (
+        np.empty((most, d), dtype=np.float32),
+        np.empty((most, k + 1), dtype=np.float32),
+        np.empty((most, k), dtype=np.int64),
+    )
+
+
+@njit(parallel=True, **_FLAGS)
+def skipgram_batches(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    inputs: np.ndarray,
+    outputs: np.ndarray,
+    noise: tuple,
+    bounds: np.ndarray,
+    lrs: np.ndarray,
+    threads: int,
+) -> float:
+    """Train skip-gram on pairs ``bounds[b]:bounds[b+1]`` with rate ``lrs[b]``; the loss sum.
+
+    `noise` is ``(accept, alias, key, first, k)``: the noise distribution's alias tables
+    (`sgns.alias_table`), the negatives' stream, the chunk-wide index of ``inputs[0]`` and
+    the negatives per pair. `threads` share the batches (see the module's docstring).
+    """
+    accept, alias, key, first, k = noise
+    d, batches = w_in.shape[1], lrs.shape[0]
+    most = int(np.max(bounds[1:] - bounds[:-1]))
+    total = 0.0
+    for t in prange(threads):
+        grad, g, negatives = _scratch(most, d, k)
+        hidden = np.empty((most, d), dtype=np.float32)
+        for b in range(t, batches, threads):
+            lo, hi = bounds[b], bounds[b + 1]
+            n = hi - lo
+            for i in range(n):
+                hidden[i] = w_in[inputs[lo + i]]
+            total += _batch(
+                w_in,
+                w_out,
+                hidden[:n],
+                outputs[lo:hi],
+                (accept, alias, key, k),
+                first + lo,
+                lrs[b],
+                (grad, g, negatives),
+            )
+            for i in range(n):
+                row, src = w_in[inputs[lo + i]], grad[i]
+                for c in range(d):
+                    row[c] += src[c]
+    return total
+
+
+@njit(parallel=True, **_FLAGS)
+def cbow_batches(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    context: np.ndarray,  # N × 2·window word ids
+    valid: np.ndarray,  # N × 2·window booleans
+    outputs: np.ndarray,
+    noise: tuple,
+    bounds: np.ndarray,
+    lrs: np.ndarray,
+    threads: int,
+) -> float:
+    """Train CBOW (mean of the context) on centres ``bounds[b]:bounds[b+1]``; the loss sum.
+
+    Every valid context word takes the whole input gradient, as gensim's ``cbow_mean=1``;
+    `noise` and `threads` as for `skipgram_batches`.
+    """
+    accept, alias, key, first, k = noise
+    d, span, batches = w_in.shape[1], context.shape[1], lrs.shape[0]
+    most = int(np.max(bounds[1:] - bounds[:-1]))
+    total = 0.0
+    for t in prange(threads):
+        grad, g, negatives = _scratch(most, d, k)
+        hidden = np.empty((most, d), dtype=np.float32)
+        for b in range(t, batches, threads):
+            lo, hi = bounds[b], bounds[b + 1]
+            n = hi - lo
+            for i in range(n):
+                hidden[i] = 0.0
+                count = 0
+                for j in range(span):
+                    if valid[lo + i, j]:
+                        hidden[i] += w_in[context[lo + i, j]]
+                        count += 1
+                hidden[i] /= max(count, 1)
+            total += _batch(
+                w_in,
+                w_out,
+                hidden[:n],
+                outputs[lo:hi],
+                (accept, alias, key, k),
+                first + lo,
+                lrs[b],
+                (grad, g, negatives),
+            )
+            for i in range(n):
+                for j in range(span):
+                    if valid[lo + i, j]:
+                        row, src = w_in[context[lo + i, j]], grad[i]
+                        for c in range(d):
+                            row[c] += src[c]
+    return total
+
+
+# --- examples of one chunk, as `sgns._Model.train_chunk` builds them with tensor ops ----------
+@njit(**_FLAGS)
+def _subsample(
+    ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, key: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kept word ids and their sentence numbers (draw i decides token i)."""
+    kept = np.empty(ids.shape[0], dtype=np.int64)
+    sentence = np.empty(ids.shape[0], dtype=np.int64)
+    m = i = 0
+    for s in range(lengths.shape[0]):
+        for _ in range(lengths[s]):
+            if np.int64(random_bits_at(key, np.uint64(i))) < keep[ids[i]]:
+                kept[m], sentence[m] = ids[i], s
+                m += 1
+            i += 1
+    return kept[:m], sentence[:m]
+
+
+@njit(**_FLAGS)
+def _shuffled(key: np.uint64, n: int) -> np.ndarray:
+    """The order that sorts draws 0..n-1 of stream `key` (torch.argsort's on the same draws)."""
+    draws = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        draws[i] = np.int64(random_bits_at(key, np.uint64(i)))
+    return np.argsort(draws)
+
+
+@njit(**_FLAGS)
+def skipgram_examples(
+    ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, keys: tuple, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled (input, output) pairs of a chunk: subsampled, each centre with a window of
+    1..`window` words drawn for it, inside its sentence. `keys`: (keep, window, shuffle)."""
+    keep_key, window_key, shuffle_key = keys
+    words, sentence = _subsample(ids, lengths, keep, keep_key)
+    m = words.shape[0]
+    reach = np.empty(m, dtype=np.int64)
+    count = 0
+    for i in range(m):
+        reach[i] = 1 + np.int64(random_bits_at(window_key, np.uint64(i)) % np.uint64(window))
+        for p in range(max(0, i - reach[i]), min(m, i + reach[i] + 1)):
+            count += p != i and sentence[p] == sentence[i]
+    inputs = np.empty(count, dtype=np.int32)
+    outputs = np.empty(count, dtype=np.int32)
+    n = 0
+    for i in range(m):
+        for p in range(max(0, i - reach[i]), min(m, i + reach[i] + 1)):
+            if p != i and sentence[p] == sentence[i]:
+                inputs[n], outputs[n] = words[p], words[i]  # the centre is predicted
+                n += 1
+    order = _shuffled(shuffle_key, count)
+    return inputs[order], outputs[order]
+
+
+@njit(**_FLAGS)
+def cbow_examples(
+    ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, keys: tuple, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffled (context, valid, centre) rows of a chunk for CBOW: context holds the words
+    at offsets -window..-1, 1..window, valid marks those inside the drawn window and the
+    sentence; centres without any context are dropped."""
+    keep_key, window_key, shuffle_key = keys
+    words, sentence = _subsample(ids, lengths, keep, keep_key)
+    m, span = words.shape[0], 2 * window
+    context = np.zeros((m, span), dtype=np.int32)
+    valid = np.zeros((m, span), dtype=np.bool_)
+    has = np.zeros(m, dtype=np.bool_)
+    for i in range(m):
+        reach = 1 + np.int64(random_bits_at(window_key, np.uint64(i)) % np.uint64(window))
+        for j in range(span):
+            offset = j - window if j < window else j - window + 1
+            p = i + offset
+            if 0 <= p < m:
+                context[i, j] = words[p]
+                if abs(offset) <= reach and sentence[p] == sentence[i]:
+                    valid[i, j] = has[i] = True
+    rows = np.nonzero(has)[0]
+    order = rows[_shuffled(shuffle_key, rows.shape[0])]
+    return context[order], valid[order], words[order].astype(np.int32)
