@@ -435,6 +435,30 @@ class _Model:
         return mean
 
 
+def compile_kernels() -> bool:
+    """Compile (or load from numba's disk cache) the CPU kernels by training a tiny corpus
+    both ways, so a user's first run does not wait for the compiler; False without numba.
+
+    `make install` calls it. Run here, it finds the cache warm:
+
+    >>> compile_kernels()
+    True
+    """
+    if _compiled_kernels() is None:
+        return False
+    from embedlab.train import train
+
+    with tempfile.TemporaryDirectory(prefix="embedlab-sgns-") as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        corpus.write_text("a b c d e f\n" * 20, encoding="utf-8")
+        for architecture in ("skipgram", "cbow"):
+            config = TrainConfig(
+                algo="sgns", architecture=architecture, dim=4, epochs=1, min_count=1, device="cpu"
+            )
+            train(corpus, config)
+    return True
+
+
 def _set_kernel_threads(workers: int) -> None:
     """Give the compiled kernels `workers` threads (at most what numba started with)."""
     if _compiled_kernels() is not None:
