@@ -12,6 +12,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# pandas is imported in full before any page runs: plotly checks for it by peeking at
+# sys.modules, and while the first sessions of a fresh server import it at the same time
+# it would find the half-imported module ("partially initialized module 'pandas'").
+import pandas  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.uploaded_file_manager import UploadedFile
