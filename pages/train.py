@@ -182,9 +182,9 @@ def finished_run(view: app_jobs.RunView) -> None:
     elif view.status == "done":
         st.info("This run finished, but its model has since been deleted.")
     elif view.status == "cancelled":
-        st.warning(view.error or "The run was cancelled.")
+        st.warning(escape_markdown(view.error or "The run was cancelled."))
     else:
-        st.error(view.error or "The run failed.")
+        st.error(escape_markdown(view.error or "The run failed."))
     run_panel(view)
 
 

@@ -191,3 +191,48 @@ def test_glove_starts_from_its_own_learning_rate(lee_home):
     assert at.number_input(key="train_glove_epochs").value >= 25
     at.selectbox(key="train_algo").select("word2vec").run()
     assert at.number_input(key="train_alpha").value == pytest.approx(0.025)
+
+
+@pytest.mark.slow
+def test_a_run_waits_in_the_queue_says_its_place_and_can_be_cancelled(lee_home, monkeypatch):
+    from embedlab.jobs import start_training_job
+
+    monkeypatch.setenv("EMBEDLAB_MAX_JOBS", "1")
+    ws = Workspace()
+    busy = create_training_run(ws, "lee", TrainConfig(dim=16, epochs=1000, workers=1), "busy")
+    start_training_job(ws, busy)  # another user's job holds the one slot
+    at = open_train()
+    assert "At most 1 job trains at once" in " ".join(c.value for c in at.caption)
+    at.number_input(key="train_epochs").set_value(2)
+    at.number_input(key="train_dim").set_value(16).run()
+    at.button(key="train_start").click().run()
+    run_id = int(at.query_params["run"])
+    poll(at, lambda at: any(i.value.startswith("Queued:") for i in at.info))
+    waiting = next(i.value for i in at.info if i.value.startswith("Queued:"))
+    assert waiting == (
+        "Queued: next in line, waiting for a free slot (1 job runs at once). "
+        "It starts by itself when a running job ends."
+    )
+    assert ws.run(run_id).status == "queued" and ws.run(busy).status == "running"
+    others, recent = (df.value for df in at.dataframe)  # other runs in progress, then recent
+    assert list(others["run"]) == [busy] and list(others["status"]) == ["running"]
+    assert recent.set_index("run").loc[run_id, "status"] == "queued (1st in line)"
+
+    at.button(key="train_cancel").click().run()  # cancel works on a queued run
+    poll(at, lambda at: len(at.warning) > 0)
+    assert at.warning[0].value == "The run was cancelled."
+    assert ws.run(run_id).status == "cancelled" and ws.run(busy).status == "running"
+    assert [m.name for m in ws.models()] == [DEMO_MODEL]
+
+
+@pytest.mark.slow
+def test_a_run_over_the_time_limit_fails_with_a_sentence(lee_home, monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_MAX_JOB_SECONDS", "2")
+    at = open_train()
+    at.number_input(key="train_epochs").set_value(1000)
+    at.number_input(key="train_dim").set_value(16).run()
+    at.button(key="train_start").click().run()
+    poll(at, lambda at: len(at.error) > 0)
+    assert at.error[0].value.startswith("The run was stopped after 2 seconds, the longest")
+    assert "EMBEDLAB\\_MAX\\_JOB\\_SECONDS" in at.error[0].value
+    assert [m.name for m in Workspace().models()] == [DEMO_MODEL]
