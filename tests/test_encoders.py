@@ -40,6 +40,18 @@ def test_similar_sentences_are_closer_than_unrelated_ones(encoder_cpu):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
     assert similar > unrelated + 0.3
+    alone = encoders.encode(["Stock prices fell today."])  # rows come back in input order
+    assert np.allclose(alone[0], vectors[2], atol=1e-3)
+
+
+@pytest.mark.slow
+def test_bfloat16_encodings_agree_with_float32(encoder_cpu, monkeypatch):
+    texts = list(demo_labelled().texts[:40])
+    fast = encoders.encode(texts)
+    monkeypatch.setenv("EMBEDLAB_ENCODER_FP32", "1")
+    assert encoders.encode_precision("cpu") == "float32"
+    exact = encoders.encode(texts)
+    assert np.min(np.sum(fast * exact, axis=1)) > 0.999
 
 
 @pytest.mark.slow
