@@ -766,6 +766,22 @@ upload_vectors(
     ("cut_fasttext.bin", "fastText", "export it again"),
 )
 upload_vectors(
+    "vectors: a fastText .bin cut inside its vocabulary (gensim loops forever on it)",
+    "cut_vocab.bin",
+    lambda: fasttext_truncated()[:3000],
+    FormatError,
+    ("cut_vocab.bin", "could not be read as a fastText model", "truncated", "export it again"),
+)
+upload_vectors(
+    "vectors: a fastText .bin whose header claims 2 billion words",
+    "huge_vocab.bin",
+    lambda: (
+        fasttext_truncated()[:56] + (2**31 - 1).to_bytes(4, "little") + fasttext_truncated()[60:]
+    ),
+    FormatError,
+    ("huge_vocab.bin", "vocabulary claims 2,147,483,647 words", "corrupt"),
+)
+upload_vectors(
     "vectors: not a fastText .bin",
     "notft.bin",
     b"cat 1 2\ndog 3 4\n",

@@ -8,6 +8,7 @@ RecursionError) is a bug. Examples that once found a bug are kept with `@example
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import os
@@ -156,6 +157,26 @@ def test_near_valid_vector_files_raise_only_embedlab_errors(rows, kind: str, st_
     else:
         data, name, metadata = _text_file(words, vectors, kind == "word2vec"), "v.txt", None
     _read(st_.draw(broken(data)), name, "auto", metadata)
+
+
+@functools.cache
+def _fasttext_bytes() -> bytes:
+    from embedlab.datasets import gensim_data
+
+    return gensim_data("lee_fasttext.bin").read_bytes()
+
+
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 60))
+@given(at=st.integers(0, 300), byte=st.integers(0, 255), cut=st.booleans())
+@example(at=32, byte=255, cut=False)  # gensim raised AssertionError
+@example(at=6, byte=0, cut=True)  # cut inside the vocabulary: gensim looped forever
+def test_near_valid_fasttext_bin_raises_only_embedlab_errors(at: int, byte: int, cut: bool) -> None:
+    data = bytearray(_fasttext_bytes())
+    if cut:
+        data = data[: at * 500]
+    else:
+        data[at] = byte
+    _read(bytes(data), "lee.bin", "auto")
 
 
 @FUZZ
