@@ -870,6 +870,23 @@ row(
     lambda c: read_vectors(c.file("model.kv", PICKLED), trust_pickle=True),
     lambda c: ["import", str(c.file("model.kv", PICKLED)), "--trust-pickle"],
 )
+
+
+def _native_with_pickled_npy(c: Ctx) -> Path:
+    folder = c.files / "native"
+    folder.mkdir(exist_ok=True)
+    (folder / "words.txt").write_text("cat\ndog\n", encoding="utf-8")
+    np.save(folder / "vectors.npy", np.array([{"evil": 1}, {"evil": 2}], dtype=object))
+    return folder
+
+
+row(
+    "native: vectors.npy holding pickled objects",
+    FormatError,
+    ("vectors.npy", "never unpickled", "numeric dtype"),
+    lambda c: read_vectors(_native_with_pickled_npy(c)),
+    lambda c: ["import", str(_native_with_pickled_npy(c))],
+)
 upload_vectors(
     "projector TSV: metadata has fewer words than rows",
     "vectors.tsv",
@@ -1433,6 +1450,22 @@ def test_cli_refuses(r: Row, ctx: Ctx, monkeypatch, capsys) -> None:
 def test_the_catalogue_is_large() -> None:
     assert len(ROWS) >= 60
     assert sum(r.cli is not None for r in ROWS) >= 50
+
+
+def test_check_trainable_refuses_a_small_corpus_before_a_run_is_listed(ctx: Ctx) -> None:
+    """The up-front check that jobs.create_training_run can call (see the CLI row's xfail)."""
+    from embedlab.train.vocab import check_trainable
+
+    before = snapshot(ctx.home)
+    with pytest.raises(InputError, match=r"No word occurs at least 5 times .*lower min-count"):
+        check_trainable(ctx.ws.corpus("tiny").path, 5)
+    check_trainable(ctx.ws.corpus("tiny").path, 1)  # three words, one sentence: enough
+    check_trainable(ctx.ws.corpus("small").path, 5)
+    single = ctx.ws.add_corpus(b"alpha\n\nbeta\n\nalpha\n\nbeta\n", filename="single.txt")
+    with pytest.raises(InputError, match="No sentence in this corpus has two words"):
+        check_trainable(single.path, 1)
+    ctx.ws.delete_corpus(single.name)
+    assert_unchanged(ctx, before)
 
 
 # --- long lines: read in bounded memory, or refused before they are held whole -------------
