@@ -200,7 +200,7 @@ def show(result: ClassificationResult, token: str) -> None:
             help="Share of the tokens that have no vector in the model (they are left out "
             "of the pooled features).",
         )
-    cols[3].metric("Seconds", f"{result.seconds:.1f}")
+    cols[3 if result.oov is not None else 2].metric("Seconds", f"{result.seconds:.1f}")
     st.dataframe(
         view.comparison_table(result),
         hide_index=True,
@@ -236,14 +236,18 @@ def show(result: ClassificationResult, token: str) -> None:
         st.caption("None: every text was classified right.")
 
     st.markdown("**Map of the documents**")
+    st.caption(
+        "Each dot is a text, coloured by its true class; a black ring marks a text the "
+        "classifier got wrong. Texts whose features are alike land close together."
+    )
     method = st.radio(
         "Projection",
         list(MAP_METHODS),
         format_func=MAP_METHODS.get,
         horizontal=True,
         key="cls_map_method",
-        help="The texts' features in 2D. Clusters of one colour are classes the features "
-        "separate; a ✕ is a misclassified text.",
+        help="How the texts' features are drawn in 2D: PCA keeps the overall layout, UMAP "
+        "and t-SNE keep neighbourhoods. Clusters of one colour are classes the features separate.",
     )
     with st.spinner("Projecting the documents…"):
         frame = _map(ui.home(), result.record_id, token, method, result)
@@ -256,12 +260,10 @@ def show(result: ClassificationResult, token: str) -> None:
     )
     points = event.selection.get("points", []) if event else []
     if points:
-        st.dataframe(
-            view.selected_documents(frame, points),
-            hide_index=True,
-            column_config={"confidence": PERCENT},
-            key="cls_selected",
-        )
+        picked = view.selected_documents(frame, points)
+        with st.container(key="cls_selected"):
+            st.markdown(f"**{len(picked):,} selected texts**")
+            st.dataframe(picked, hide_index=True, column_config={"confidence": PERCENT})
     else:
         st.caption("Select points (click, box or lasso) to read their texts.")
 

@@ -140,8 +140,8 @@ def per_class_figure(
 
 def document_map_figure(frame: pd.DataFrame) -> go.Figure:
     """The scored texts in 2D (`embedlab.classify.document_map`): one colour per true class,
-    misclassified texts drawn as a black-outlined ✕ on top. `customdata[0]` of every point is
-    the text's index in the data set (for selections).
+    misclassified texts ringed in black (a trace of its own, drawn on top). `customdata[0]` of
+    every point is the text's index in the data set (for selections).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"x": [0.0, 1, 2], "y": [0.0, 1, 0], "index": [0, 1, 2],
@@ -150,9 +150,9 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
     ...     "correct": [True, False, True], "fold": [1, 2, 3]})
     >>> fig = document_map_figure(frame)
     >>> [t.name for t in fig.data], [[row[0] for row in t.customdata] for t in fig.data]
-    (['neg', 'pos', 'mistakes'], [[1], [0, 2], [1]])
+    (['neg', 'pos', 'misclassified'], [[1], [0, 2], [1]])
     >>> fig.data[2].marker.symbol, fig.data[0].customdata[0][1]
-    ('x', 'bad &lt;b&gt;')
+    ('circle-open', 'bad &lt;b&gt;')
     """
     import numpy as np
     import plotly.graph_objects as go
@@ -191,7 +191,7 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
             }
         )
     wrong = np.flatnonzero(~correct)
-    if len(wrong):
+    if len(wrong):  # a ring around the dot, so its class colour still shows
         traces.append(
             {
                 "type": kind,
@@ -201,18 +201,17 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
                 "customdata": custom[wrong],
                 "hovertemplate": hover,
                 "marker": {
-                    "symbol": "x",
-                    "size": 9,
+                    "symbol": "circle-open",
+                    "size": 14,
                     "color": MISTAKE_COLOUR,
-                    "line": {"width": 1, "color": "white"},
+                    "line": {"width": 1.5},
                 },
-                "name": "mistakes",
+                "name": "misclassified",
             }
         )
     layout = {
-        "title": "Documents (colour: true class; ✕: misclassified)",
         "height": 560,
-        "margin": _MARGIN,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "legend": {"itemsizing": "constant", "orientation": "h", "yanchor": "bottom", "y": 1.0},
         "hovermode": "closest",
         "xaxis": {"title": {"text": ""}, "zeroline": False, "showticklabels": False},

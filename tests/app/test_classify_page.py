@@ -95,11 +95,11 @@ def test_demo_tfidf_run_shows_scores_confusion_classes_mistakes_and_map(home):
     assert mistakes["confidence"].is_monotonic_decreasing
 
     traces = _chart(at, "cls_map")["data"]
-    assert [t["name"] for t in traces] == ["neg", "pos", "mistakes"]
+    assert [t["name"] for t in traces] == ["neg", "pos", "misclassified"]
     wrong = round(200 * (1 - record.accuracy))
     assert sum(len(t["customdata"]) for t in traces[:2]) == 200
     assert len(traces[2]["customdata"]) == wrong
-    assert traces[2]["marker"]["symbol"] == "x"
+    assert traces[2]["marker"]["symbol"] == "circle-open"
 
     # a widget rerun redraws the stored result (another projection), it does not run again
     at.radio(key="cls_map_method").set_value("tsne").run()

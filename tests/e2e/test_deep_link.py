@@ -14,6 +14,9 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(server, page):
         t.split("\n")[-1]
         for t in page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()
     ]
-    assert nav == ["Corpus", "Train", "Models", "Neighbours", "Analogies", "Projection", "Evaluate"]
+    assert nav == [
+        "Corpus", "Train", "Models",
+        "Neighbours", "Analogies", "Projection", "Evaluate", "Classify",
+    ]  # fmt: skip
     page.get_by_text("No model is active yet").first.wait_for()
     shot(page, "deep-link")
