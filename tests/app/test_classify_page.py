@@ -226,3 +226,38 @@ def test_minilm_runs_without_a_model_next_to_the_baseline(home):
     comparison = _table(at, "comparison")
     assert len(comparison) == 2 and comparison["configuration"][1].endswith("(baseline)")
     assert record.accuracy > record.report["baseline"]["accuracy"]  # a sentence encoder helps
+
+
+def test_more_folds_than_texts_of_a_class_is_one_error(home):
+    rows = ["text,label"] + [f"good film {i},pos\nbad film {i},neg" for i in range(3)]
+    at = _upload(open_page("classify"), "small.csv", ("\n".join(rows) + "\n").encode())
+    assert not at.exception and not at.error  # readable: 3 texts per class
+    at = _run(at)  # but 5 folds need 5 texts of each class
+    assert not at.exception
+    assert len(at.error) == 1 and "fewer than the 5 folds" in at.error[0].value
+    assert Workspace().classifications() == [] and not at.get("plotly_chart")
+    at.slider(key="cls_folds").set_value(3).run()
+    at = _run(at)
+    assert not at.exception and not at.error
+    assert [r.report["evaluation"] for r in Workspace().classifications()] == ["3-fold CV"]
+
+
+@pytest.mark.slow
+def test_the_torch_head_trains_per_fold_and_is_compared_with_the_baseline(lee_home):
+    at = open_page("classify")
+    at.selectbox(key="cls_features").set_value("mean").run()
+    at.radio(key="cls_classifier").set_value("torch").run()
+    at.number_input(key="cls_epochs").set_value(3).run()
+    at.slider(key="cls_folds").set_value(2).run()
+    at = _run(at)
+    assert not at.exception and not at.error
+    (record,) = Workspace().classifications()
+    report = record.report
+    assert record.classifier == "torch" and report["evaluation"] == "2-fold CV"
+    assert {(h["fold"], h["epoch"]) for h in report["history"]} <= {
+        (f, e) for f in (1, 2) for e in (1, 2, 3)
+    }
+    assert {h["fold"] for h in report["history"]} == {1, 2}
+    comparison = _table(at, "comparison")
+    assert comparison["configuration"][0] == f"torch head (linear, frozen vectors) ({DEMO_MODEL})"
+    assert comparison["configuration"][1].endswith("(baseline)")
