@@ -200,6 +200,21 @@ def test_a_bad_upload_is_one_error_and_nothing_runs(home, name, data, message):
     assert Workspace().classifications() == []
 
 
+def test_an_upload_over_the_limit_is_refused(home, monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_MAX_UPLOAD_MB", "1")
+    at = open_page("classify")
+    at.radio(key="cls_source").set_value("upload").run()
+    uploader = at.file_uploader(key="cls_upload")
+    assert uploader.proto.max_upload_size_mb == 1  # the browser refuses bigger files too
+    big = _reviews_csv() * 2000
+    assert 1024**2 < len(big) < 2 * 1024**2
+    uploader.set_value(("big.csv", big, "text/plain")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("'big.csv' is 1.")
+    assert "over the 1 MB upload limit" in at.error[0].value
+    assert at.button(key="cls_run").disabled
+
+
 def test_earlier_runs_are_listed_newest_first(home):
     at = _run(open_page("classify"))
     at.radio(key="cls_evaluation").set_value("split").run()
