@@ -72,6 +72,9 @@ def test_demo_tfidf_run_shows_scores_confusion_classes_mistakes_and_map(home):
         "logreg",
         "pang-lee polarity (demo)",
     )
+    (bar,) = at.get("progress")  # fed by the run's progress events, up to the last one
+    assert bar.proto.value == 100
+    assert bar.proto.text.replace("\\", "") == f"Done: accuracy {record.accuracy:.1%}"
     metrics = _metrics(at)
     assert float(metrics["Accuracy"].value) == pytest.approx(record.accuracy, abs=5e-4)
     assert float(metrics["Macro-F1"].value) == pytest.approx(record.macro_f1, abs=5e-4)
