@@ -305,6 +305,28 @@ def test_a_member_name_with_a_newline_stays_on_one_line(tmp_path) -> None:
 PIECES_BENCH = ["king", "queen", "man", "woman", " ", "\t", "\n", ": x\n", "7.5", "nan", "#", "é"]
 
 
+# --- labelled data ----------------------------------------------------------------------------
+
+
+@FUZZ
+@given(
+    data=st.one_of(
+        TEXTY,
+        st.text(alphabet='ab ,"\n\t{}:[]é._lbex1', max_size=300).map(lambda t: t.encode()),
+    ),
+    name=st.sampled_from(["a.csv", "a.tsv", "a.jsonl", "a.txt", "a.gz", "a.zip"]),
+)
+def test_labelled_uploads_raise_only_embedlab_errors(data: bytes, name: str) -> None:
+    from embedlab.datasets import read_labelled
+
+    try:
+        texts = read_labelled(data, name)
+    except EmbedlabError as err:
+        assert str(err) and "Traceback" not in str(err)  # (column names may break the line)
+        return
+    assert len(texts.classes) >= 2
+
+
 # --- benchmark files ------------------------------------------------------------------------
 
 
