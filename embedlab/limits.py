@@ -59,7 +59,13 @@ MAX_EXPANDED_BYTES = Limit(
     "EMBEDLAB_MAX_EXPANDED_BYTES",
     4 * 1024**3,
     "bytes",
-    "Bytes an uploaded archive (zip, gz) may expand to, and its expansion ratio guard",
+    "Bytes an uploaded archive (zip, gz) may expand to, in all",
+)
+MAX_EXPANSION_RATIO = Limit(
+    "EMBEDLAB_MAX_EXPANSION_RATIO",
+    200,
+    "times",
+    "Times its own size an archive may expand once past 10 MB (the zip-bomb ratio guard)",
 )
 MAX_PROJECTION_WORDS = Limit(
     "EMBEDLAB_MAX_PROJECTION_WORDS", 20_000, "words", "Words drawn in one projection"
@@ -74,6 +80,7 @@ MAX_JOB_SECONDS = Limit(
 ALL: tuple[Limit, ...] = (
     MAX_UPLOAD_MB,
     MAX_EXPANDED_BYTES,
+    MAX_EXPANSION_RATIO,
     MAX_PROJECTION_WORDS,
     MAX_JOBS,
     MAX_JOB_SECONDS,

@@ -46,8 +46,9 @@ from embedlab.textio import UPLOAD_HINT, EmptyError, NotTextError, read_decoded,
 MAX_EXPANDED_BYTES = limits.MAX_EXPANDED_BYTES.default
 """Most bytes an archive may expand to by default (`embedlab.limits.MAX_EXPANDED_BYTES`)."""
 
-MAX_EXPANSION_RATIO = 200
-"""Most times an archive may expand (when it expands past RATIO_FLOOR_BYTES): a zip bomb guard."""
+MAX_EXPANSION_RATIO = limits.MAX_EXPANSION_RATIO.default
+"""Most times an archive may expand past RATIO_FLOOR_BYTES by default
+(`embedlab.limits.MAX_EXPANSION_RATIO`)."""
 
 RATIO_FLOOR_BYTES = 10 * 1024 * 1024
 """Below this many expanded bytes the ratio guard is off (short repetitive text compresses well)."""
@@ -160,13 +161,14 @@ def _ratio_bomb(label: str, expanded: int, packed: int) -> InputError:
     ratio = expanded / max(packed, 1)
     return InputError(
         f"{label} looks like a zip bomb ({_size(expanded)} from {_size(packed)}, {ratio:,.0f} "
-        f"times; text compresses at most {MAX_EXPANSION_RATIO} times); upload a smaller "
-        "archive, or unpack it and upload the text files."
+        f"times; text compresses at most {limits.MAX_EXPANSION_RATIO.value()} times); upload a "
+        "smaller archive, or unpack it and upload the text files."
     )
 
 
 def _too_expanded(expanded: int, packed: int) -> bool:
-    return expanded > RATIO_FLOOR_BYTES and expanded > MAX_EXPANSION_RATIO * max(packed, 1)
+    ratio = limits.MAX_EXPANSION_RATIO.value()
+    return expanded > RATIO_FLOOR_BYTES and expanded > ratio * max(packed, 1)
 
 
 class _Meter:
