@@ -173,9 +173,9 @@ def main() -> None:
             f"| {row['configuration']} | {row['accuracy']:.4f} | {row['macro_f1']:.4f} | "
             f"{delta} | {row['seconds']:.1f} |"
         )
-    if rows:
+    if rows and base is not None:
         best = max(rows[1:] or rows, key=lambda r: r["accuracy"])
-        verdict = "beats" if base is not None and best["accuracy"] > base else "does not beat"
+        verdict = "beats" if best["accuracy"] > base else "does not beat"
         print(
             f"\nBest embedding configuration: {best['configuration']} "
             f"({best['accuracy']:.4f}) {verdict} TF-IDF ({base})."
