@@ -319,11 +319,18 @@ def cmd_models(args: argparse.Namespace) -> None:
 
 
 def cmd_runs(args: argparse.Namespace) -> None:
-    runs = _workspace(args).runs()
+    from embedlab.app_jobs import run_status
+
+    ws = _workspace(args)
+    runs = ws.runs()
     if args.json:
         _print_json([r.__dict__ for r in runs])
         return
-    rows = [(r.id, r.status, r.algo, r.model_name, r.started, r.error) for r in runs]
+    rows = [
+        (r.id, run_status(ws, r.id) if r.status == "queued" else r.status, r.algo,
+         r.model_name, r.started, r.error)
+        for r in runs
+    ]  # fmt: skip
     print(
         _table(rows, ["run", "status", "algo", "model", "started", "error"])
         if rows
@@ -591,11 +598,25 @@ def cmd_app(args: argparse.Namespace) -> None:
         record, created = ensure_demo_corpus(_workspace(args))
         if created:
             print(f"Added the demo corpus '{record.name}' (gensim's Lee news corpus).")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    from embedlab.limits import MAX_UPLOAD_MB
+
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port),
+        "--server.address", args.address,
+        "--server.maxUploadSize", str(MAX_UPLOAD_MB.value()),
+    ]  # fmt: skip
     raise SystemExit(subprocess.call(cmd, env=env))
 
 
 # --- parser -----------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str):  # noqa: ANN201 - NoReturn
+        self.exit(2, f"embedlab: error: {message}; see '{self.prog} --help'.\n")
+
+
 def _corpus_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("corpus preprocessing")
     g.add_argument(
@@ -643,7 +664,7 @@ class _Given(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="embedlab", description="Train, load and explore word embeddings."
     )
     parser.add_argument("--home", help="workspace folder (default $EMBEDLAB_HOME or ./.embedlab)")
@@ -819,6 +840,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("app", cmd_app, "start the web app", json_flag=False)
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="where to listen: 127.0.0.1 (default) for this computer only; this machine's "
+        "address on the classroom network for a class",
+    )
     p.add_argument(
         "--demo", action="store_true", help="add the demo corpus first if the workspace has none"
     )

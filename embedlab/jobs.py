@@ -92,8 +92,11 @@ def create_training_run(
     ws: Workspace, corpus: str | int, config: TrainConfig, name: str | None = None
 ) -> int:
     """Check everything that can be checked up front, then list a queued run."""
+    from embedlab.train.vocab import check_trainable
+
     config.validate()
     record = ws.corpus(corpus)
+    check_trainable(record.path, config.min_count)
     if name is not None and ws.has_model(check_name(name)):
         raise InputError(f"A model named '{name}' already exists; choose another name.")
     return ws.create_run(config.algo, config.to_dict(), record.id, name)
