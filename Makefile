@@ -32,6 +32,8 @@ lint: install
 bench: install
 	@echo "Benchmarks take a corpus path; bench/README.md lists them, e.g.:"
 	@echo "  $(BIN)/python bench/train_overhead.py ../shared/data/inaugural --repeat 15"
+	@echo "  $(BIN)/python bench/train_throughput.py ../shared/data/inaugural --repeat 10"
+	@echo "  $(BIN)/python bench/classify.py ../shared/data/sentence_polarity"
 
 clean:
 	rm -rf $(VENV) .embedlab build *.egg-info
