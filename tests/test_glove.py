@@ -188,9 +188,13 @@ def test_cuda_without_cuda_is_a_clear_error(lee_corpus_file: Path) -> None:
 
 
 def test_no_pairs_in_the_window_is_explained(tmp_path: Path) -> None:
+    """Two-word sentences, but each pairs a kept word with a rare one: no kept pair."""
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("a\nb\n" * 5)
+    corpus.write_text("".join(f"a rare{i}\nb other{i}\n" for i in range(5)))
     with pytest.raises(InputError, match="No two kept words occur within 5 words"):
+        train(corpus, TrainConfig(algo="glove", min_count=2, device="cpu"))
+    corpus.write_text("a\nb\n" * 5)  # one-word sentences are refused before counting
+    with pytest.raises(InputError, match="No sentence in this corpus has two words"):
         train(corpus, TrainConfig(algo="glove", min_count=1, device="cpu"))
 
 
