@@ -613,7 +613,7 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
     >>> from embedlab.workspace import Workspace
     >>> ws = Workspace(tempfile.mkdtemp())
     >>> _ = ws.add_corpus(b"the cat sat on the mat", name="mini", filename="mini.txt")
-    >>> view = run_view(ws, create_training_run(ws, "mini", TrainConfig(epochs=3)))
+    >>> view = run_view(ws, create_training_run(ws, "mini", TrainConfig(epochs=3, min_count=1)))
     >>> view.status, view.progress_text, view.active
     ('queued', 'Starting the training process…', True)
 
