@@ -17,9 +17,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import EmbedlabError, InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from embedlab.workspace import Workspace
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -215,6 +218,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             bar.set_postfix_str(f"{event.words_per_sec:,.0f} words/s")
             bar.refresh()
 
+    _say_if_queued(ws, run_id)
     try:
         record = run_training(ws, run_id, on_progress)
     finally:
@@ -316,6 +320,20 @@ def cmd_models(args: argparse.Namespace) -> None:
         if rows
         else "No models yet."
     )
+
+
+def _say_if_queued(ws: Workspace, run_id: int) -> None:
+    """One stderr line when the run must wait for a job slot (`EMBEDLAB_MAX_JOBS`)."""
+    from embedlab.app_jobs import run_status
+
+    status = run_status(ws, run_id)
+    if status.startswith("queued ("):
+        print(
+            f"Run {run_id} is {status}: the most training jobs that run at once "
+            "(EMBEDLAB_MAX_JOBS) are running; it starts when one ends (Ctrl-C to give up).",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def cmd_runs(args: argparse.Namespace) -> None:
@@ -664,9 +682,7 @@ class _Given(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = _Parser(
-        prog="embedlab", description="Train, load and explore word embeddings."
-    )
+    parser = _Parser(prog="embedlab", description="Train, load and explore word embeddings.")
     parser.add_argument("--home", help="workspace folder (default $EMBEDLAB_HOME or ./.embedlab)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -226,3 +226,26 @@ def test_a_full_disk_while_saving_the_model_is_one_sentence(ws, monkeypatch):
     assert ws.models() == []
     assert list((ws.root / "models").iterdir()) == []
     assert list((ws.root / "tmp").iterdir()) == []
+
+
+def test_the_cli_says_when_its_run_waits_for_a_slot(ws, tmp_path):
+    """`embedlab train` behind a full set of running jobs says so on stderr, then trains."""
+    import subprocess
+    import sys
+
+    holder = ws.create_run("word2vec", {}, None, None)
+    assert ws.claim_run(holder, 1, pid=os.getpid())  # a live process holds the only slot
+    env = {**os.environ, "EMBEDLAB_MAX_JOBS": "1"}
+    argv = [sys.executable, "-m", "embedlab.cli", "--home", str(ws.root), "train", "lee"]
+    argv += ["--dim", "8", "--epochs", "1", "--min-count", "3", "--workers", "1"]
+    child = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        line = child.stderr.readline()
+        assert "queued (1st in line)" in line and "EMBEDLAB_MAX_JOBS" in line, line
+        assert [r.status for r in ws.runs() if r.id != holder] == ["queued"]
+        ws.fail_run(holder, "done holding the slot")  # the slot frees up: the run goes on
+        _, err = child.communicate(timeout=90)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert len(ws.models()) == 1
