@@ -454,13 +454,15 @@ def _choose_label(
     text_index: int,
 ) -> int:
     """Index of the label column: the wanted one, a label-like name, or the only short one."""
+    from embedlab.documents import _listed, _shown
+
     if wanted is not None:
         for match in (lambda n: n == wanted, lambda n: n.strip().lower() == wanted.strip().lower()):
             found = [i for i, name in enumerate(names) if match(name)]
             if found:
                 return found[0]
         raise InputError(
-            f"{label} has no {kind} '{wanted}' (its {kind}s are: {', '.join(names)}); "
+            f"{label} has no {kind} '{_shown(wanted)}' (its {kind}s are: {_listed(names)}); "
             f"name one of those as the label {kind} (the CLI's --label-column)."
         )
     lowered = [name.strip().lower() for name in names]
@@ -483,13 +485,13 @@ def _choose_label(
     if len(found) == 1:
         return found[0]
     if found:
-        candidates = ", ".join(f"'{names[i]}'" for i in found)
+        candidates = ", ".join(f"'{_shown(names[i])}'" for i in found)
         raise InputError(
             f"{label} has several {kind}s that could hold the label ({candidates}); name the "
             f"one to use as the label {kind} (the CLI's --label-column)."
         )
     raise InputError(
-        f"{label} has no {kind} that looks like a label (its {kind}s are: {', '.join(names)}); "
+        f"{label} has no {kind} that looks like a label (its {kind}s are: {_listed(names)}); "
         f"name the one to use as the label {kind} (the CLI's --label-column)."
     )
 
