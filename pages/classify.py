@@ -23,10 +23,14 @@ from embedlab.classify import (
     document_map,
     run_classification,
 )
+from embedlab.classify_jobs import BOARD, ClassifyJob, runs_as_job
 from embedlab.datasets import LabelledTexts
 from embedlab.markup import escape_markdown
 
 RESULT = "_cls_result"  # {"result": ClassificationResult, "token": str}: redrawn, not re-run
+JOB = "_cls_job"  # the id of this session's background run
+JOB_PARAM = "classify_job"  # ... also in the URL, so a reload finds it
+ADOPTED = "_cls_adopted"  # background runs whose result this session has taken up
 GUESS = ""
 MAP_METHODS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
 SCORE = st.column_config.NumberColumn(format="%.3f")
@@ -165,6 +169,11 @@ def run_ui(data: LabelledTexts | None) -> None:
         epochs=int(epochs),
     )
     emb = ui.load_model(ws.model(model)) if config.needs_model and model else None
+    if runs_as_job(config, len(data)):  # seconds or more: in the background, with Cancel
+        job = BOARD.start(data, config, ws, emb)
+        st.session_state[JOB] = job.id
+        st.query_params[JOB_PARAM] = job.id
+        st.rerun()
     with st.status(f"Running {escape_markdown(config.describe())}…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting…")
 
@@ -179,6 +188,38 @@ def run_ui(data: LabelledTexts | None) -> None:
             expanded=False,
         )
     st.session_state[RESULT] = {"result": result, "token": uuid.uuid4().hex}
+    st.session_state.pop(JOB, None)  # an earlier background run is no longer the page's
+    st.query_params.pop(JOB_PARAM, None)
+
+
+@st.fragment(run_every=0.5)
+def live_job(job_id: str) -> None:
+    """A background run's progress, polled twice a second, with Cancel; when it ends, the
+    whole page reruns to show the result."""
+    job = BOARD.get(job_id)
+    if job is None or job.finished:
+        st.rerun()
+    assert job is not None
+    fraction = min(max(float(job.event.fraction), 0.0), 1.0) if job.event else 0.0
+    text = view.progress_text(job.event) if job.event else "Starting…"
+    st.markdown(f"**Running {escape_markdown(job.description)}** ({job.seconds:.0f} s)")
+    st.progress(fraction, text=escape_markdown(text))
+    if st.button("Cancel", key="cls_cancel"):
+        BOARD.cancel(job_id)
+
+
+def finished_job(job: ClassifyJob) -> None:
+    """A background run that has ended: its result becomes the page's, or its error shows."""
+    if job.result is not None:
+        adopted = st.session_state.setdefault(ADOPTED, set())
+        if job.id not in adopted:  # once: a later run on this page replaces it
+            adopted.add(job.id)
+            st.session_state[RESULT] = {"result": job.result, "token": job.id}
+        return
+    if job.state == "cancelled":
+        st.warning(escape_markdown(job.error or "The run was cancelled."))
+    else:
+        st.error(escape_markdown(job.error or "The run failed."))
 
 
 def show(result: ClassificationResult, token: str) -> None:
@@ -282,6 +323,16 @@ if data is not None:
     st.caption(escape_markdown(view.data_caption(data)))
 with ui.shown_errors():
     run_ui(data)
+
+job_id = st.query_params.get(JOB_PARAM) or st.session_state.get(JOB)
+job = BOARD.get(job_id)
+if job is not None and not job.finished:
+    live_job(job.id)
+elif job is not None:
+    finished_job(job)
+elif job_id:  # a link to a job this server no longer has (restarted, or long ago)
+    st.query_params.pop(JOB_PARAM, None)
+    st.session_state.pop(JOB, None)
 
 stored = st.session_state.get(RESULT)
 if stored:

@@ -4,6 +4,7 @@ baseline, the charts and tables of the result, and the earlier runs from the cat
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from app_helpers import DEMO_MODEL, open_page
@@ -13,6 +14,23 @@ from embedlab.workspace import Workspace
 
 def _run(at):
     return at.button(key="cls_run").click().run()
+
+
+def _run_in_background(at, timeout: float = 120.0):
+    """Click Run for a run that goes to the background; rerun until its result shows."""
+    at = _run(at)
+    assert not at.exception and not at.error
+    assert at.query_params.get("classify_job"), "a slow run should start a background job"
+    seen_progress = bool(at.get("progress"))
+    deadline = time.monotonic() + timeout
+    while "Accuracy" not in _metrics(at):
+        assert time.monotonic() < deadline, "the background run did not finish"
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        time.sleep(0.3)
+        at.run()
+        seen_progress = seen_progress or bool(at.get("progress"))
+    assert seen_progress  # the progress bar showed while it ran
+    return at
 
 
 def _metrics(at) -> dict[str, object]:
@@ -237,7 +255,7 @@ def test_earlier_runs_are_listed_newest_first(home):
 def test_minilm_runs_without_a_model_next_to_the_baseline(home):
     at = open_page("classify")
     at.selectbox(key="cls_features").set_value("minilm").run()
-    at = _run(at)
+    at = _run_in_background(at)
     assert not at.exception and not at.error
     (record,) = Workspace().classifications()
     assert record.features == "minilm" and record.report["encoder"]["texts"] == 200
@@ -267,7 +285,7 @@ def test_the_torch_head_trains_per_fold_and_is_compared_with_the_baseline(lee_ho
     at.radio(key="cls_classifier").set_value("torch").run()
     at.number_input(key="cls_epochs").set_value(3).run()
     at.slider(key="cls_folds").set_value(2).run()
-    at = _run(at)
+    at = _run_in_background(at)
     assert not at.exception and not at.error
     (record,) = Workspace().classifications()
     report = record.report
@@ -279,3 +297,32 @@ def test_the_torch_head_trains_per_fold_and_is_compared_with_the_baseline(lee_ho
     comparison = _table(at, "comparison")
     assert comparison["configuration"][0] == f"torch head (linear, frozen vectors) ({DEMO_MODEL})"
     assert comparison["configuration"][1].endswith("(baseline)")
+
+
+@pytest.mark.slow
+def test_a_background_run_can_be_cancelled_and_a_reload_finds_a_finished_one(lee_home):
+    from embedlab.classify_jobs import BOARD
+
+    at = open_page("classify")
+    at.selectbox(key="cls_features").set_value("mean").run()
+    at.radio(key="cls_classifier").set_value("torch").run()
+    at.number_input(key="cls_epochs").set_value(200).run()
+    at = _run(at)
+    job_id = at.query_params["classify_job"]
+    at.button(key="cls_cancel").click().run()
+    assert BOARD.wait(job_id, timeout=60).state == "cancelled"
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["The classification run was cancelled."]
+    assert Workspace().classifications() == []  # nothing stored
+
+    at.number_input(key="cls_epochs").set_value(2).run()
+    at.slider(key="cls_folds").set_value(2).run()
+    at = _run(at)
+    job_id = at.query_params["classify_job"]
+    assert BOARD.wait(job_id, timeout=120).state == "done"
+    fresh = open_page("classify")  # a reload: a new session with the job in the URL
+    fresh.query_params["classify_job"] = job_id
+    fresh.run()
+    assert not fresh.exception and not fresh.error
+    assert "Accuracy" in _metrics(fresh) and _chart(fresh, "cls_confusion")
