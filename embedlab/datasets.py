@@ -454,17 +454,10 @@ def _choose_label(
     text_index: int,
 ) -> int:
     """Index of the label column: the wanted one, a label-like name, or the only short one."""
-    from embedlab.documents import _listed, _shown
+    from embedlab.documents import _listed, _named, _shown
 
     if wanted is not None:
-        for match in (lambda n: n == wanted, lambda n: n.strip().lower() == wanted.strip().lower()):
-            found = [i for i, name in enumerate(names) if match(name)]
-            if found:
-                return found[0]
-        raise InputError(
-            f"{label} has no {kind} '{_shown(wanted)}' (its {kind}s are: {_listed(names)}); "
-            f"name one of those as the label {kind} (the CLI's --label-column)."
-        )
+        return _named(names, wanted, label, kind, f"the label {kind} (the CLI's --label-column)")
     lowered = [name.strip().lower() for name in names]
     for name in LABEL_NAMES:
         if name in lowered and lowered.index(name) != text_index:

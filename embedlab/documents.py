@@ -223,19 +223,29 @@ def _listed(names: list[str], most: int = 12) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
+def _named(names: list[str], wanted: str, label: str, kind: str, role: str) -> int:
+    """Index of the column named `wanted` (exactly, else ignoring case and spaces); refuses
+    a name that is not there, listing those that are and saying what it was wanted as.
+
+    >>> _named(["id", "Text"], "text", "'a.csv'", "column", "the text column")
+    1
+    """
+    for match in (lambda n: n == wanted, lambda n: n.strip().lower() == wanted.strip().lower()):
+        found = [i for i, name in enumerate(names) if match(name)]
+        if found:
+            return found[0]
+    raise InputError(
+        f"{label} has no {kind} '{_shown(wanted)}' (its {kind}s are: {_listed(names)}); "
+        f"name one of those as {role}."
+    )
+
+
 def _choose_column(
     names: list[str], rows: list[list[Any]], wanted: str | None, label: str, kind: str
 ) -> int:
     """Index of the text column: the wanted one, a text-like name, or the only long-text one."""
     if wanted is not None:
-        for match in (lambda n: n == wanted, lambda n: n.strip().lower() == wanted.strip().lower()):
-            found = [i for i, name in enumerate(names) if match(name)]
-            if found:
-                return found[0]
-        raise InputError(
-            f"{label} has no {kind} '{_shown(wanted)}' (its {kind}s are: {_listed(names)}); "
-            f"name one of those as the text column (the CLI's --text-column)."
-        )
+        return _named(names, wanted, label, kind, "the text column (the CLI's --text-column)")
     if len(names) == 1:
         return 0
     lowered = [name.strip().lower() for name in names]
