@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from embedlab import ui
+from embedlab.app import ui
 
 PAGES = Path(__file__).parent / "pages"
 

@@ -97,9 +97,9 @@ def main() -> None:
         os.environ["EMBEDLAB_HOME"] = str(Path(tmp) / "ws")
         from streamlit.testing.v1 import AppTest
 
+        from embedlab.analysis.project import project
         from embedlab.device import describe_device
-        from embedlab.project import project
-        from embedlab.workspace import Workspace
+        from embedlab.store.workspace import Workspace
 
         load_start = os.getloadavg()[0]
         if args.model:

@@ -43,7 +43,7 @@ def word_vectors(data, args, tmp: Path):  # noqa: ANN001, ANN201
 
         emb = read_vectors(args.model)
         return emb, f"loaded from {args.model}"
-    from embedlab.tokenize import tokenize
+    from embedlab.ingest.tokenize import tokenize
     from embedlab.train import TrainConfig, train
 
     corpus = tmp / "corpus.txt"
@@ -64,7 +64,7 @@ def word_vectors(data, args, tmp: Path):  # noqa: ANN001, ANN201
 
 def time_encoding(data, device: str, cache: Path) -> dict:  # noqa: ANN001
     """Load MiniLM, then encode every text into the (empty) cache the MiniLM run reads."""
-    from embedlab import encoders
+    from embedlab.analysis import encoders
 
     start = time.perf_counter()
     encoders.load_encoder(device)
@@ -95,10 +95,10 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], help="skip a feature (repeatable)")
     args = parser.parse_args()
 
-    from embedlab.classify import FEATURES, ClassifyConfig, run_classification
-    from embedlab.datasets import read_labelled
+    from embedlab.analysis.classify import FEATURES, ClassifyConfig, run_classification
     from embedlab.device import describe_device, resolve_device
-    from embedlab.workspace import Workspace
+    from embedlab.ingest.labelled import read_labelled
+    from embedlab.store.workspace import Workspace
 
     data = read_labelled(args.data)
     device = resolve_device(args.device)

@@ -22,7 +22,7 @@ from train_throughput import prepare  # noqa: E402
 
 
 def main() -> None:
-    from embedlab.evaluate import run_benchmark
+    from embedlab.analysis.evaluate import run_benchmark
     from embedlab.train import TrainConfig, train
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -1,6 +1,6 @@
 """How fast are embedlab's torch trainers, and how good? gensim skip-gram vs sgns vs GloVe.
 
-Ingests CORPUS once (a text file or a folder of .txt files) through `embedlab.corpus.ingest`,
+Ingests CORPUS once (a text file or a folder of .txt files) through `embedlab.ingest.corpus.ingest`,
 repeats the cleaned corpus.txt `--repeat` times, then trains on it, one child process per
 run: gensim Word2Vec skip-gram (all cores, corpus_file mode), embedlab sgns on the CPU
 (all cores), sgns on CUDA when there is one, and GloVe on each device when the "glove"
@@ -26,7 +26,7 @@ from train_overhead import build_input  # noqa: E402
 
 CHILD = """
 import json, sys
-from embedlab.evaluate import run_benchmark
+from embedlab.analysis.evaluate import run_benchmark
 from embedlab.train import TrainConfig, train
 corpus, settings = sys.argv[1], json.loads(sys.argv[2])
 settings.setdefault("alpha", TrainConfig.usual_alpha(settings["algo"]))  # GloVe: 0.05
@@ -51,7 +51,7 @@ print(json.dumps({
 
 def prepare(source: Path, repeat: int, out: Path) -> Path:
     """Ingest `source` once and write its cleaned corpus `repeat` times into one corpus.txt."""
-    from embedlab.corpus import ingest
+    from embedlab.ingest.corpus import ingest
 
     raw = build_input(source, 1, out)
     ingest(raw, out / "clean")

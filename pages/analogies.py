@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from embedlab import explore, ui
-from embedlab.charts.analogies import analogy_figure
+from embedlab.app import explore, ui
+from embedlab.app.charts.analogies import analogy_figure
+from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
-from embedlab.markup import escape_markdown
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -7,14 +7,7 @@ import uuid
 
 import streamlit as st
 
-from embedlab import classify_view as view
-from embedlab import ui
-from embedlab.charts.classification import (
-    confusion_figure,
-    document_map_figure,
-    per_class_figure,
-)
-from embedlab.classify import (
+from embedlab.analysis.classify import (
     CLASSIFIERS,
     FEATURES,
     POOLED,
@@ -23,9 +16,16 @@ from embedlab.classify import (
     document_map,
     run_classification,
 )
-from embedlab.classify_jobs import BOARD, ClassifyJob, runs_as_job
-from embedlab.datasets import LabelledTexts
-from embedlab.markup import escape_markdown
+from embedlab.app import classify as view
+from embedlab.app import ui
+from embedlab.app.charts.classification import (
+    confusion_figure,
+    document_map_figure,
+    per_class_figure,
+)
+from embedlab.app.markup import escape_markdown
+from embedlab.ingest.labelled import LabelledTexts
+from embedlab.jobs.thread import BOARD, ClassifyJob, runs_as_job
 
 RESULT = "_cls_result"  # {"result": ClassificationResult, "token": str}: redrawn, not re-run
 JOB = "_cls_job"  # the id of this session's background run

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from embedlab import app_jobs, ui
-from embedlab.charts.corpus import sentence_length_figure, zipf_figure
-from embedlab.corpus import TokenizeOptions, read_stats, read_vocab
-from embedlab.datasets import ensure_demo_corpus
-from embedlab.markup import escape_markdown
+from embedlab.app import jobs as app_jobs
+from embedlab.app import ui
+from embedlab.app.charts.corpus import sentence_length_figure, zipf_figure
+from embedlab.app.markup import escape_markdown
+from embedlab.ingest.corpus import TokenizeOptions, read_stats, read_vocab
+from embedlab.ingest.labelled import ensure_demo_corpus
 
 UPLOAD_TYPES = ["txt", "text", "cor", "md", "gz", "zip", "csv", "tsv", "jsonl", "ndjson"]
 SELECT = "corpus_select"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from embedlab import app_jobs, ui
-from embedlab.charts.evaluation import analogy_figure, scores_figure, similarity_figure
-from embedlab.embeddings import Embeddings
-from embedlab.markup import escape_markdown
-from embedlab.reports import (
+from embedlab.app import jobs as app_jobs
+from embedlab.app import ui
+from embedlab.app.charts.evaluation import analogy_figure, scores_figure, similarity_figure
+from embedlab.app.markup import escape_markdown
+from embedlab.app.reports import (
     BenchmarkReport,
     analogy_bars,
     benchmark_title,
@@ -21,6 +21,7 @@ from embedlab.reports import (
     scores_across_models,
     workspace_metrics,
 )
+from embedlab.embeddings import Embeddings
 
 REQUEST = "_eval_request"
 UPLOADED = "upload"

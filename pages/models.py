@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from embedlab import ui
-from embedlab.charts.training import loss_figure
+from embedlab.app import ui
+from embedlab.app.charts.training import loss_figure
+from embedlab.app.exports import EXPORT_LABELS, export_bytes
+from embedlab.app.markup import escape_markdown
+from embedlab.app.reports import catalog_rows, compare_models, model_details, workspace_metrics
 from embedlab.embeddings import Embeddings
-from embedlab.exports import EXPORT_LABELS, export_bytes
 from embedlab.formats import WRITE_FORMATS, read_vectors_bytes
-from embedlab.markup import escape_markdown
-from embedlab.reports import catalog_rows, compare_models, model_details, workspace_metrics
 
 PICK = "models_pick"
 COMPARE = "models_compare"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from embedlab import explore, ui
-from embedlab.charts.neighbours import neighbours_figure
+from embedlab.app import explore, ui
+from embedlab.app.charts.neighbours import neighbours_figure
+from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
-from embedlab.markup import escape_markdown
 
 QUERY = "query"
 SUGGEST = "nb_suggest"

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from embedlab import project as projecting
-from embedlab import ui
-from embedlab.charts.projection import scatter
+from embedlab.analysis import project as projecting
+from embedlab.app import ui
+from embedlab.app.charts.projection import scatter
+from embedlab.app.exports import csv_bytes
 from embedlab.embeddings import Embeddings
-from embedlab.exports import csv_bytes
 from embedlab.limits import MAX_PROJECTION_WORDS
 
 METHOD_LABELS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE (slow)"}

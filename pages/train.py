@@ -6,12 +6,13 @@ from typing import Any
 
 import streamlit as st
 
-from embedlab import app_jobs, ui
-from embedlab.charts.training import loss_figure
-from embedlab.corpus import read_vocab
+from embedlab.app import jobs as app_jobs
+from embedlab.app import ui
+from embedlab.app.charts.training import loss_figure
+from embedlab.app.markup import escape_markdown
 from embedlab.errors import EmbedlabError, NotFoundError
-from embedlab.jobs import cancel_job, default_model_name
-from embedlab.markup import escape_markdown
+from embedlab.ingest.corpus import read_vocab
+from embedlab.jobs.process import cancel_job, default_model_name
 from embedlab.train import algorithms
 
 WATCHED = "train_run"  # the run this session shows (also in the URL as ?run=N)

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from embedlab import app_jobs, explore
+from embedlab.app import explore
+from embedlab.app import jobs as app_jobs
 from embedlab.cli import main
-from embedlab.corpus import TokenizeOptions
 from embedlab.embeddings import Embeddings
 from embedlab.errors import (
     EmbedlabError,
@@ -40,10 +40,11 @@ from embedlab.errors import (
     UnknownWordError,
 )
 from embedlab.formats import read_vectors, read_vectors_bytes
-from embedlab.jobs import create_training_run, run_training
-from embedlab.textio import EmptyError, NotTextError
+from embedlab.ingest.corpus import TokenizeOptions
+from embedlab.ingest.textio import EmptyError, NotTextError
+from embedlab.jobs.process import create_training_run, run_training
+from embedlab.store.workspace import Workspace
 from embedlab.train import TrainConfig, train
-from embedlab.workspace import Workspace
 
 WORDS = ["king", "queen", "man", "woman", "prince", "princess"]
 WORDS += ["boy", "girl", "father", "mother", "son", "daughter"]
@@ -192,7 +193,7 @@ def w2v_bin(words: list[str], dim: int = 3) -> bytes:
 
 
 def fasttext_truncated() -> bytes:
-    from embedlab.datasets import gensim_data
+    from embedlab.ingest.labelled import gensim_data
 
     return gensim_data("lee_fasttext.bin").read_bytes()[:20_000]
 
@@ -323,7 +324,7 @@ upload_text(
     lambda: b"id,text\n1," + b"word " * 40_000 + b"\n",
     InputError,
     ("long.csv", "line 2", "longer than", "split"),
-    patch=("embedlab.documents", "MAX_LINE_CHARS", 100_000),
+    patch=("embedlab.ingest.documents", "MAX_LINE_CHARS", 100_000),
 )
 upload_text(
     "text: JSONL line longer than the line limit",
@@ -331,7 +332,7 @@ upload_text(
     lambda: b'{"text": "' + b"word " * 40_000 + b'"}\n',
     InputError,
     ("long.jsonl", "line 1", "longer than", "split"),
-    patch=("embedlab.documents", "MAX_LINE_CHARS", 100_000),
+    patch=("embedlab.ingest.documents", "MAX_LINE_CHARS", 100_000),
 )
 upload_text(
     "text: CSV without the named column",
@@ -450,7 +451,11 @@ upload_text(
     lambda: gzip.compress(b"a " * 1_000_000),
     InputError,
     ("ratio.txt.gz", "zip bomb", "times", "smaller archive"),
-    patch=("embedlab.sources", "RATIO_FLOOR_BYTES", 1024 * 1024),  # a gz is checked as it streams
+    patch=(
+        "embedlab.ingest.sources",
+        "RATIO_FLOOR_BYTES",
+        1024 * 1024,
+    ),  # a gz is checked as it streams
 )
 upload_text(
     "zip slip: member path with ..",
@@ -1125,7 +1130,7 @@ row(
 
 
 def benchmark(id: str, name: str, data: bytes, error, words) -> None:  # noqa: A002
-    from embedlab.reports import run_report
+    from embedlab.app.reports import run_report
 
     row(
         id,
@@ -1175,7 +1180,7 @@ row(
     "benchmark: an unknown name",
     InputError,
     ("'ws999'", "one of analogy, ws353, simlex"),
-    lambda c: __import__("embedlab.reports").reports.run_report(c.emb, "ws999"),
+    lambda c: __import__("embedlab.app.reports").app.reports.run_report(c.emb, "ws999"),
     lambda c: ["evaluate", BASE_MODEL, "--benchmark", "ws999"],
 )
 
@@ -1261,7 +1266,7 @@ def labelled(
     label=None,
     error: type[EmbedlabError] = InputError,
 ) -> None:
-    from embedlab.datasets import read_labelled
+    from embedlab.ingest.labelled import read_labelled
 
     def cli(c: Ctx) -> list[str]:
         argv = ["classify", str(c.file(name, data)), "--cv", "2", "--no-baseline"]
@@ -1496,7 +1501,7 @@ def _peak_bytes(run: Callable[[], Any]) -> int:
 
 
 def test_a_long_single_line_of_plain_text_streams_in_bounded_memory() -> None:
-    from embedlab.documents import Documents
+    from embedlab.ingest.documents import Documents
 
     raw = _Endless(64 * 1024 * 1024)  # 64 MB on one line, made on the fly
     text = io.TextIOWrapper(io.BufferedReader(raw), "utf-8")
@@ -1513,9 +1518,9 @@ def test_a_long_single_line_of_plain_text_streams_in_bounded_memory() -> None:
 
 
 def test_a_1gb_csv_line_is_refused_after_reading_no_more_than_the_limit(monkeypatch) -> None:
-    from embedlab.documents import Documents
+    from embedlab.ingest.documents import Documents
 
-    monkeypatch.setattr("embedlab.documents.MAX_LINE_CHARS", 1024 * 1024)
+    monkeypatch.setattr("embedlab.ingest.documents.MAX_LINE_CHARS", 1024 * 1024)
     raw = _Endless(1024**3, prefix=b"id,text\n1,")  # 1 GB, never stored
     text = io.TextIOWrapper(io.BufferedReader(raw), "utf-8", newline="")
 

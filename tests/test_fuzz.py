@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from embedlab.corpus import ingest
 from embedlab.embeddings import Embeddings
 from embedlab.errors import EmbedlabError
 from embedlab.expressions import evaluate_expression, parse
 from embedlab.formats import READ_FORMATS, detect_format, read_vectors_bytes
+from embedlab.ingest.corpus import ingest
 
 FUZZ = settings(
     max_examples=int(os.environ.get("EMBEDLAB_FUZZ_EXAMPLES", "150")),  # more for a long hunt
@@ -161,7 +161,7 @@ def test_near_valid_vector_files_raise_only_embedlab_errors(rows, kind: str, st_
 
 @functools.cache
 def _fasttext_bytes() -> bytes:
-    from embedlab.datasets import gensim_data
+    from embedlab.ingest.labelled import gensim_data
 
     return gensim_data("lee_fasttext.bin").read_bytes()
 
@@ -317,7 +317,7 @@ PIECES_BENCH = ["king", "queen", "man", "woman", " ", "\t", "\n", ": x\n", "7.5"
     name=st.sampled_from(["a.csv", "a.tsv", "a.jsonl", "a.txt", "a.gz", "a.zip"]),
 )
 def test_labelled_uploads_raise_only_embedlab_errors(data: bytes, name: str) -> None:
-    from embedlab.datasets import read_labelled
+    from embedlab.ingest.labelled import read_labelled
 
     try:
         texts = read_labelled(data, name)
@@ -339,7 +339,7 @@ def test_labelled_uploads_raise_only_embedlab_errors(data: bytes, name: str) -> 
     name=st.sampled_from(["b.txt", "pairs.tsv", "b"]),
 )
 def test_benchmark_uploads_raise_only_embedlab_errors(data: bytes, name: str) -> None:
-    from embedlab.reports import run_report
+    from embedlab.app.reports import run_report
 
     try:
         report = run_report(TOY, "upload", data=data, filename=name)

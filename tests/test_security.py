@@ -13,11 +13,11 @@ import json
 
 import numpy as np
 
-from embedlab.charts.analogies import analogy_figure
-from embedlab.charts.corpus import zipf_figure
-from embedlab.charts.neighbours import neighbours_figure
+from embedlab.app.charts.analogies import analogy_figure
+from embedlab.app.charts.corpus import zipf_figure
+from embedlab.app.charts.neighbours import neighbours_figure
 from embedlab.embeddings import Embeddings
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 IMG = "<img/src=x/onerror=alert(1)>"  # one token: no space, so it is also a word
 BOLD = "**bold**"

@@ -108,7 +108,7 @@ def check_trainable(corpus_dir: str | Path, min_count: int) -> None:
     sentence lengths from stats.json, so it is quick on any corpus.
 
     >>> import tempfile
-    >>> from embedlab.corpus import ingest
+    >>> from embedlab.ingest.corpus import ingest
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = ingest(b"one two three. one two.", tmp, filename="tiny.txt")
     ...     check_trainable(tmp, 2)
@@ -117,7 +117,7 @@ def check_trainable(corpus_dir: str | Path, min_count: int) -> None:
     ...
     embedlab.errors.InputError: No word occurs at least 3 times in this corpus (5 words in all); ...
     """
-    from embedlab.corpus import VOCAB_FILE, read_stats
+    from embedlab.ingest.corpus import VOCAB_FILE, read_stats
 
     folder = Path(corpus_dir)
     stats = read_stats(folder)

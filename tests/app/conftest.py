@@ -14,9 +14,9 @@ import pytest
 from app_helpers import DEMO_MODEL
 from streamlit.runtime.pages_manager import PagesManager
 
-from embedlab.jobs import create_training_run, run_training
+from embedlab.jobs.process import create_training_run, run_training
+from embedlab.store.workspace import Workspace
 from embedlab.train import TrainConfig
-from embedlab.workspace import Workspace
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 import pytest
 from app_helpers import DEMO_MODEL, open_page
 
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 
 def _run(at):
@@ -301,7 +301,7 @@ def test_the_torch_head_trains_per_fold_and_is_compared_with_the_baseline(lee_ho
 
 @pytest.mark.slow
 def test_a_background_run_can_be_cancelled_and_a_reload_finds_a_finished_one(lee_home):
-    from embedlab.classify_jobs import BOARD
+    from embedlab.jobs.thread import BOARD
 
     at = open_page("classify")
     at.selectbox(key="cls_features").set_value("mean").run()

@@ -30,8 +30,8 @@ from unittest.mock import MagicMock
 import pytest
 from app_helpers import DEMO_MODEL, new_app
 
-from embedlab.jobs import cancel_job
-from embedlab.workspace import Workspace
+from embedlab.jobs.process import cancel_job
+from embedlab.store.workspace import Workspace
 
 UPLOADERS = 4
 TRAINERS = {"conc-a": {"dim": 16, "epochs": 80}, "conc-b": {"dim": 24, "epochs": 4}}

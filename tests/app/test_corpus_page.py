@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from app_helpers import new_app
 
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 
 def metrics(at) -> dict[str, str]:

@@ -6,7 +6,7 @@ import numpy as np
 from app_helpers import DEMO_MODEL, open_page
 
 from embedlab.embeddings import Embeddings
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 
 def _only(at, *benchmarks: str):

@@ -16,7 +16,7 @@ import pytest
 from app_helpers import new_app
 
 from embedlab.embeddings import Embeddings
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 IMG = "<img/src=x/onerror=alert(1)>"  # one token: no space, so it is also a word
 BOLD = "**bold**"

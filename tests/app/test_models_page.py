@@ -8,7 +8,7 @@ import pytest
 from app_helpers import DEMO_MODEL, open_page
 
 from embedlab.formats import read_vectors_bytes
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 
 def _vectors_text(words: list[str], dim: int = 4) -> bytes:
@@ -175,7 +175,7 @@ def test_an_empty_workspace_says_how_to_get_a_model_and_loads_one(home):
 
 def _cached_model_paths() -> list[str]:
     """What the server's model cache (ui._load) holds, as each Embeddings' repr."""
-    from embedlab import ui
+    from embedlab.app import ui
 
     func = ui._load  # the one way to see what a cache holds is its internals
     cache = func._info.get_function_cache(func._function_key)
@@ -184,7 +184,7 @@ def _cached_model_paths() -> list[str]:
 
 
 def test_a_deleted_model_leaves_the_model_cache(lee_home):
-    from embedlab import ui
+    from embedlab.app import ui
 
     ui._load.clear()
     Workspace().add_model(read_vectors_bytes(_vectors_text(["a", "b"]), "tiny.txt"), "tiny")

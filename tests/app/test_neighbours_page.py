@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app_helpers import DEMO_MODEL, open_page
 
-from embedlab.workspace import Workspace
+from embedlab.store.workspace import Workspace
 
 
 def _ask(at, text):

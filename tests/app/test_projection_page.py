@@ -9,21 +9,21 @@ from app_helpers import DEMO_MODEL, open_page
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1.element_tree import ElementTree
 
-import embedlab.project
-from embedlab.workspace import Workspace
+import embedlab.analysis.project
+from embedlab.store.workspace import Workspace
 
 
 @pytest.fixture
 def computed(monkeypatch) -> list[tuple]:
     """Every projection actually computed (cache misses), as (method, n, dims)."""
     calls: list[tuple] = []
-    real = embedlab.project.project
+    real = embedlab.analysis.project.project
 
     def counting(emb, method, n, dims, **kwargs):
         calls.append((method, n, dims))
         return real(emb, method, n, dims, **kwargs)
 
-    monkeypatch.setattr(embedlab.project, "project", counting)
+    monkeypatch.setattr(embedlab.analysis.project, "project", counting)
     return calls
 
 

@@ -7,10 +7,10 @@ import time
 import pytest
 from app_helpers import DEMO_MODEL, new_app
 
-from embedlab.app_jobs import algo_label
-from embedlab.jobs import cancel_job, create_training_run
+from embedlab.app.jobs import algo_label
+from embedlab.jobs.process import cancel_job, create_training_run
+from embedlab.store.workspace import Workspace
 from embedlab.train import TRAINERS, TrainConfig, algorithms, register_trainer
-from embedlab.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +195,7 @@ def test_glove_starts_from_its_own_learning_rate(lee_home):
 
 @pytest.mark.slow
 def test_a_run_waits_in_the_queue_says_its_place_and_can_be_cancelled(lee_home, monkeypatch):
-    from embedlab.jobs import start_training_job
+    from embedlab.jobs.process import start_training_job
 
     monkeypatch.setenv("EMBEDLAB_MAX_JOBS", "1")
     ws = Workspace()

@@ -22,7 +22,7 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(server, page):
         "Neighbours", "Analogies", "Projection", "Evaluate", "Classify",
     ]  # fmt: skip
     # The first run of a fresh server may draw Streamlit's folder-based navigation for a
-    # moment before the page reruns through app.py (embedlab.ui._ensure_shell).
+    # moment before the page reruns through app.py (embedlab.app.ui._ensure_shell).
     deadline = time.monotonic() + 20
     while (nav := _nav(page)) != expected and time.monotonic() < deadline:
         time.sleep(0.2)

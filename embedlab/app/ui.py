@@ -1,0 +1,187 @@
+"""Streamlit glue shared by the pages: the workspace, the active model, errors as messages.
+
+Pages stay thin: they read widgets, call one embedlab function and draw the result;
+what every page needs (the cached workspace and models, the sidebar, turning an
+`EmbedlabError` into an error box) lives here. Importing this module imports streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# pandas is imported in full before any page runs: plotly checks for it by peeking at
+# sys.modules, and while the first sessions of a fresh server import it at the same time
+# it would find the half-imported module ("partially initialized module 'pandas'").
+import pandas  # noqa: F401
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from embedlab.app.jobs import upload_too_big
+from embedlab.app.markup import escape_markdown
+from embedlab.embeddings import Embeddings
+from embedlab.errors import EmbedlabError, InputError
+from embedlab.limits import MAX_UPLOAD_MB
+from embedlab.store.workspace import DEFAULT_HOME, ModelRecord, Workspace
+
+# app.py builds the navigation with st.navigation, but a `pages/` folder beside it makes
+# Streamlit start in its old folder-based mode until the first st.navigation call in the
+# process; a deep link opened first on a fresh server would then run a page file alone.
+# Every page imports this module, so turning the mode off here covers that first request.
+PagesManager.uses_pages_directory = False
+
+ACTIVE = "active_model"
+_NEXT_ACTIVE = "_next_active_model"
+_SHELL = "_shell_drawn"  # set by sidebar(), which app.py runs before any page
+log = logging.getLogger("embedlab.app")
+
+
+def home() -> str:
+    """The workspace folder this server uses."""
+    return os.environ.get("EMBEDLAB_HOME") or DEFAULT_HOME
+
+
+@st.cache_resource(max_entries=4)
+def _workspace(root: str) -> Workspace:
+    return Workspace(root)
+
+
+def _ensure_shell() -> None:
+    """Rerun a page file that runs without app.py (the legacy mode above, on a fresh
+    server's first request): the rerun goes through app.py's navigation and sidebar."""
+    if not st.session_state.get(_SHELL):
+        st.rerun()
+
+
+def workspace() -> Workspace:
+    """The server's one Workspace (EMBEDLAB_HOME or ./.embedlab)."""
+    _ensure_shell()
+    return _workspace(home())
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the model…")
+def _load(root: str, name: str, path: str) -> Embeddings:  # path: a deleted-and-reused id reloads
+    return _workspace(root).load_model(name)
+
+
+def load_model(record: ModelRecord) -> Embeddings:
+    """A catalog model's vectors, loaded once per server and shared by every session."""
+    return _load(home(), record.name, str(record.path))
+
+
+def forget_model(record: ModelRecord) -> None:
+    """Drop a deleted model's vectors from the server's cache (they would stay in memory)."""
+    _load.clear(home(), record.name, str(record.path))
+
+
+def upload_limit_mb() -> int:
+    """The upload size limit in force, in MB: `limits.MAX_UPLOAD_MB`, and never more than the
+    server's own `server.maxUploadSize` (which refuses bigger files before the app sees them)."""
+    return max(1, min(MAX_UPLOAD_MB.value(), int(st.get_option("server.maxUploadSize"))))
+
+
+def upload_limit_text() -> str:
+    """'1 GB' or '200 MB': the upload limit for a widget's help text."""
+    mb = upload_limit_mb()
+    return f"{mb / 1024:g} GB" if mb >= 1024 and mb % 1024 == 0 else f"{mb:,} MB"
+
+
+def check_upload(upload: UploadedFile | None) -> None:
+    """Refuse an uploaded file over `upload_limit_mb()` (InputError, one sentence)."""
+    if upload is None:
+        return
+    message = upload_too_big(upload.name, upload.size, upload_limit_mb())
+    if message:
+        raise InputError(message)
+
+
+def set_active_model(name: str) -> None:
+    """Make `name` the active model from the next run of the script on."""
+    st.session_state[_NEXT_ACTIVE] = name
+
+
+def active_record() -> ModelRecord | None:
+    """The catalog record of the active model, if there is one."""
+    _ensure_shell()
+    name = st.session_state.get(ACTIVE)
+    if not name:
+        return None
+    ws = workspace()
+    return ws.model(name) if ws.has_model(name) else None
+
+
+def active_model() -> Embeddings | None:
+    """The active model's vectors, or None."""
+    record = active_record()
+    return None if record is None else load_model(record)
+
+
+def require_model() -> Embeddings:
+    """The active model; without one, say how to get one and stop the page."""
+    emb = active_model()
+    if emb is None:
+        st.info(
+            "No model is active yet. Train one on the **Train** page (the demo corpus takes "
+            "seconds) or load a pretrained file on the **Models** page."
+        )
+        st.stop()
+    return emb
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Turn an `EmbedlabError` into an error box; the page goes on below it."""
+    try:
+        yield
+    except EmbedlabError as err:
+        st.error(escape_markdown(err))
+
+
+def sidebar() -> None:
+    """The sidebar every page shares: workspace, active model and its facts, device."""
+    from embedlab.device import describe_device
+
+    st.session_state[_SHELL] = True
+    ws = workspace()
+    if _NEXT_ACTIVE in st.session_state:
+        st.session_state[ACTIVE] = st.session_state.pop(_NEXT_ACTIVE)
+    names = [m.name for m in ws.models()]
+    if st.session_state.get(ACTIVE) not in names:
+        st.session_state[ACTIVE] = names[0] if names else None
+    with st.sidebar:
+        st.selectbox(
+            "Active model",
+            names,
+            key=ACTIVE,
+            placeholder="No model yet",
+            help="Every page explores this model; the Train and Models pages add more.",
+        )
+        record = active_record()
+        if record is not None:
+            origin = record.meta.get("description") or record.meta.get("format") or record.origin
+            st.caption(
+                f"{record.vocab:,} words × {record.dim} dimensions · "
+                f"{escape_markdown(record.origin)}"
+                + (f" on *{escape_markdown(record.corpus_name)}*" if record.corpus_name else "")
+                + f" · {escape_markdown(origin)}"
+            )
+        st.caption(f"Compute: {describe_device()}")
+        st.caption(f"Workspace: `{ws.root}`")
+
+
+def guarded(page: st.navigation) -> None:  # type: ignore[valid-type]
+    """Run a page; an unexpected error becomes one message, the traceback goes to the log."""
+    try:
+        page.run()
+    except EmbedlabError as err:
+        st.error(escape_markdown(err))
+    except Exception as err:  # noqa: BLE001 - users never see a traceback
+        log.exception("page %s failed", getattr(page, "title", "?"))
+        st.error(
+            f"Something went wrong ({type(err).__name__}: {escape_markdown(err)}). Your models "
+            "and corpora are "
+            "safe; try again, and if it happens again please report it with the server log."
+        )

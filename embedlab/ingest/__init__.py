@@ -1,0 +1,1 @@
+"""Any upload or path -> a clean corpus on disk; labelled texts; what installed packages ship."""

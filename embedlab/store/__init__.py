@@ -1,0 +1,1 @@
+"""The workspace: catalog rows, files and atomic placement, nothing else."""

@@ -1,0 +1,47 @@
+"""Background classification runs: done, failed with the run's sentence, cancelled."""
+
+from __future__ import annotations
+
+import pytest
+
+from embedlab.analysis.classify import ClassifyConfig, run_classification
+from embedlab.errors import InputError
+from embedlab.ingest.labelled import demo_labelled, read_labelled
+from embedlab.jobs.thread import SLOW_TEXTS, JobBoard, runs_as_job
+from embedlab.store.workspace import Workspace
+
+
+def test_a_job_gives_the_same_result_as_a_direct_run(tmp_path):
+    ws, data, config = Workspace(tmp_path), demo_labelled(), ClassifyConfig(cv=3, seed=4)
+    board = JobBoard()
+    finished = board.wait(board.start(data, config, ws).id, timeout=120)
+    direct = run_classification(data, config, ws, save=False)
+    assert finished.state == "done" and finished.error is None
+    assert finished.result.accuracy == direct.accuracy
+    assert finished.result.confusion == direct.confusion
+    assert finished.event is not None and finished.event.stage == "done"
+    assert [r.id for r in ws.classifications()] == [finished.result.record_id]
+
+
+def test_an_error_in_the_thread_is_the_runs_sentence(tmp_path):
+    rows = ["text,label"] + [f"good film {i},pos\nbad film {i},neg" for i in range(3)]
+    data = read_labelled(("\n".join(rows) + "\n").encode(), "small.csv")
+    board = JobBoard()
+    job = board.wait(board.start(data, ClassifyConfig(cv=5), Workspace(tmp_path)).id)
+    assert job.state == "failed" and job.result is None
+    assert "fewer than the 5 folds" in job.error and "\n" not in job.error
+    assert Workspace(tmp_path).classifications() == []
+
+
+def test_a_bad_config_is_refused_before_a_thread_starts(tmp_path):
+    board = JobBoard()
+    with pytest.raises(InputError, match="pool word vectors; choose a model"):
+        board.start(demo_labelled(), ClassifyConfig(features="sif"), Workspace(tmp_path))
+    assert board.get("anything") is None
+
+
+def test_which_runs_go_to_the_background():
+    assert not runs_as_job(ClassifyConfig(), SLOW_TEXTS)
+    assert runs_as_job(ClassifyConfig(), SLOW_TEXTS + 1)
+    assert runs_as_job(ClassifyConfig(features="minilm"), 10)
+    assert runs_as_job(ClassifyConfig(features="mean", classifier="torch", model="m"), 10)
