@@ -29,6 +29,7 @@ page = st.navigation(
             st.Page(PAGES / "neighbours.py", title="Neighbours", icon=":material/hub:"),
             st.Page(PAGES / "analogies.py", title="Analogies", icon=":material/compare_arrows:"),
             st.Page(PAGES / "projection.py", title="Projection", icon=":material/scatter_plot:"),
+            st.Page(PAGES / "axes.py", title="Axes", icon=":material/straighten:"),
             st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
             st.Page(PAGES / "classify.py", title="Classify", icon=":material/category:"),
         ],

@@ -141,7 +141,9 @@ def main() -> None:
                 baseline=False,
             )
             start = time.perf_counter()
-            result = run_classification(data, config, ws, emb=emb, save=False)
+            result = run_classification(
+                data, config, emb=emb, cache_dir=ws.root / "cache" / "encodings"
+            )
             seconds = time.perf_counter() - start
             if features == "minilm" and encoding is not None:
                 seconds += encoding["seconds"]  # the run read the encodings timed above

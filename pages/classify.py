@@ -14,7 +14,6 @@ from embedlab.analysis.classify import (
     ClassificationResult,
     ClassifyEvent,
     document_map,
-    run_classification,
 )
 from embedlab.app import classify as view
 from embedlab.app import ui
@@ -25,7 +24,8 @@ from embedlab.app.charts.classification import (
 )
 from embedlab.app.markup import escape_markdown
 from embedlab.ingest.labelled import LabelledTexts
-from embedlab.jobs.thread import BOARD, ClassifyJob, runs_as_job
+from embedlab.jobs.classify import classify_and_save, runs_as_job, start_classification
+from embedlab.jobs.thread import BOARD, ThreadJob
 
 RESULT = "_cls_result"  # {"result": ClassificationResult, "token": str}: redrawn, not re-run
 JOB = "_cls_job"  # the id of this session's background run
@@ -170,7 +170,7 @@ def run_ui(data: LabelledTexts | None) -> None:
     )
     emb = ui.load_model(ws.model(model)) if config.needs_model and model else None
     if runs_as_job(config, len(data)):  # seconds or more: in the background, with Cancel
-        job = BOARD.start(data, config, ws, emb)
+        job = start_classification(BOARD, ws, data, config, emb)
         st.session_state[JOB] = job.id
         st.query_params[JOB_PARAM] = job.id
         st.rerun()
@@ -181,7 +181,7 @@ def run_ui(data: LabelledTexts | None) -> None:
             fraction = min(max(float(event.fraction), 0.0), 1.0)
             bar.progress(fraction, text=escape_markdown(view.progress_text(event)))
 
-        result = run_classification(data, config, ws, on_progress, emb=emb)
+        result = classify_and_save(ws, data, config, on_progress, emb=emb)
         status.update(
             label=f"Done in {result.seconds:.1f} s: accuracy {result.accuracy:.1%}",
             state="complete",
@@ -208,7 +208,7 @@ def live_job(job_id: str) -> None:
         BOARD.cancel(job_id)
 
 
-def finished_job(job: ClassifyJob) -> None:
+def finished_job(job: ThreadJob) -> None:
     """A background run that has ended: its result becomes the page's, or its error shows."""
     if job.result is not None:
         adopted = st.session_state.setdefault(ADOPTED, set())

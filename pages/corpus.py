@@ -11,7 +11,7 @@ from embedlab.app import ui
 from embedlab.app.charts.corpus import sentence_length_figure, zipf_figure
 from embedlab.app.markup import escape_markdown
 from embedlab.ingest.corpus import TokenizeOptions, read_stats, read_vocab
-from embedlab.ingest.labelled import ensure_demo_corpus
+from embedlab.jobs.corpora import ensure_demo_corpus
 
 UPLOAD_TYPES = ["txt", "text", "cor", "md", "gz", "zip", "csv", "tsv", "jsonl", "ndjson"]
 SELECT = "corpus_select"

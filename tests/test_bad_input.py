@@ -42,6 +42,7 @@ from embedlab.errors import (
 from embedlab.formats import read_vectors, read_vectors_bytes
 from embedlab.ingest.corpus import TokenizeOptions
 from embedlab.ingest.textio import EmptyError, NotTextError
+from embedlab.jobs.corpora import add_corpus
 from embedlab.jobs.process import create_training_run, run_training
 from embedlab.store.workspace import Workspace
 from embedlab.train import TrainConfig, train
@@ -65,8 +66,8 @@ def template(tmp_path_factory) -> Path:
     """A workspace with a corpus, a tiny corpus, a trained model and its run (built once)."""
     root = tmp_path_factory.mktemp("bad-input-template") / "ws"
     ws = Workspace(root)
-    ws.add_corpus(_base_text().encode(), name="small", filename="small.txt")
-    ws.add_corpus(b"one two three", name="tiny", filename="tiny.txt")
+    add_corpus(ws, _base_text().encode(), name="small", filename="small.txt")
+    add_corpus(ws, b"one two three", name="tiny", filename="tiny.txt")
     config = TrainConfig(dim=8, epochs=1, min_count=1, workers=1, seed=1)
     run_training(ws, create_training_run(ws, "small", config, name=BASE_MODEL))
     return root
@@ -193,7 +194,7 @@ def w2v_bin(words: list[str], dim: int = 3) -> bytes:
 
 
 def fasttext_truncated() -> bytes:
-    from embedlab.ingest.labelled import gensim_data
+    from embedlab.ingest.demo import gensim_data
 
     return gensim_data("lee_fasttext.bin").read_bytes()[:20_000]
 
@@ -240,7 +241,7 @@ def upload_text(id: str, name: str, data: bytes | Callable[[], bytes], error, wo
 def _reraise(c: Ctx, name: str, data: bytes, message: str) -> EmbedlabError:
     """ingest_uploads returns messages; read the same bytes again to get the error's type."""
     try:
-        c.ws.add_corpus(data, filename=name)
+        add_corpus(c.ws, data, filename=name)
     except EmbedlabError as err:
         assert str(err) == message
         return err
@@ -341,8 +342,11 @@ upload_text(
     InputError,
     ("reviews.csv", "no column 'comment'", "review", "text column"),
 )
-ROWS[-1].backend = lambda c: c.ws.add_corpus(
-    b"id,review\n1,Great coffee and friendly staff\n", filename="reviews.csv", text_column="comment"
+ROWS[-1].backend = lambda c: add_corpus(
+    c.ws,
+    b"id,review\n1,Great coffee and friendly staff\n",
+    filename="reviews.csv",
+    text_column="comment",
 )
 ROWS[-1].cli = lambda c: [
     "ingest",
@@ -526,8 +530,8 @@ row(
     "text: corpus min-count 0",
     InputError,
     ("min_count", "at least 1"),
-    lambda c: c.ws.add_corpus(
-        b"Some words.", filename="a.txt", options=TokenizeOptions(min_count=0)
+    lambda c: add_corpus(
+        c.ws, b"Some words.", filename="a.txt", options=TokenizeOptions(min_count=0)
     ),
     lambda c: ["ingest", str(c.file("a.txt", b"Some words.")), "--corpus-min-count", "0"],
 )
@@ -554,14 +558,14 @@ row(
     "path: ingest a file that does not exist",
     InputError,
     ("no/such/file.txt", "check the path"),
-    lambda c: c.ws.add_corpus("no/such/file.txt"),
+    lambda c: add_corpus(c.ws, "no/such/file.txt"),
     lambda c: ["ingest", "no/such/file.txt"],
 )
 row(
     "path: ingest a folder",
     InputError,
     ("folder", "zip"),
-    lambda c: c.ws.add_corpus(c.files),
+    lambda c: add_corpus(c.ws, c.files),
     lambda c: ["ingest", str(c.files)],
 )
 row(
@@ -1460,7 +1464,7 @@ def test_check_trainable_refuses_a_small_corpus_before_a_run_is_listed(ctx: Ctx)
         check_trainable(ctx.ws.corpus("tiny").path, 5)
     check_trainable(ctx.ws.corpus("tiny").path, 1)  # three words, one sentence: enough
     check_trainable(ctx.ws.corpus("small").path, 5)
-    single = ctx.ws.add_corpus(b"alpha\n\nbeta\n\nalpha\n\nbeta\n", filename="single.txt")
+    single = add_corpus(ctx.ws, b"alpha\n\nbeta\n\nalpha\n\nbeta\n", filename="single.txt")
     with pytest.raises(InputError, match="No sentence in this corpus has two words"):
         check_trainable(single.path, 1)
     ctx.ws.delete_corpus(single.name)

@@ -161,7 +161,7 @@ def test_near_valid_vector_files_raise_only_embedlab_errors(rows, kind: str, st_
 
 @functools.cache
 def _fasttext_bytes() -> bytes:
-    from embedlab.ingest.labelled import gensim_data
+    from embedlab.ingest.demo import gensim_data
 
     return gensim_data("lee_fasttext.bin").read_bytes()
 

@@ -17,6 +17,7 @@ from embedlab.app.charts.analogies import analogy_figure
 from embedlab.app.charts.corpus import zipf_figure
 from embedlab.app.charts.neighbours import neighbours_figure
 from embedlab.embeddings import Embeddings
+from embedlab.jobs.corpora import add_corpus
 from embedlab.store.workspace import Workspace
 
 IMG = "<img/src=x/onerror=alert(1)>"  # one token: no space, so it is also a word
@@ -72,7 +73,7 @@ def test_zipf_hover_shows_words_as_text():
 def test_names_typed_into_the_app_stay_inside_the_workspace(home, tmp_path):
     ws = Workspace(home)
     name = "../../../../tmp/escape/" + "x" * 30
-    corpus = ws.add_corpus(b"the cat sat", name=name, filename="../../evil.txt")
+    corpus = add_corpus(ws, b"the cat sat", name=name, filename="../../evil.txt")
     model = ws.add_model(Embeddings(["a", "b"], np.eye(2, dtype=np.float32)), name=name)
     for path in (corpus.path, model.path):
         assert path.resolve().is_relative_to(ws.root), path

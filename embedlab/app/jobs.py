@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import EmbedlabError, InputError
+from embedlab.jobs.corpora import add_corpus
+from embedlab.jobs.queue import process_alive, reap_dead_runs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -172,7 +174,8 @@ def ingest_uploads(
             if too_big:
                 raise InputError(too_big)
             records.append(
-                ws.add_corpus(
+                add_corpus(
+                    ws,
                     data,
                     name=corpus_name,
                     filename=filename,
@@ -612,7 +615,7 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
     >>> from embedlab.train import TrainConfig
     >>> from embedlab.store.workspace import Workspace
     >>> ws = Workspace(tempfile.mkdtemp())
-    >>> _ = ws.add_corpus(b"the cat sat on the mat", name="mini", filename="mini.txt")
+    >>> _ = add_corpus(ws, b"the cat sat on the mat", name="mini", filename="mini.txt")
     >>> view = run_view(ws, create_training_run(ws, "mini", TrainConfig(epochs=3, min_count=1)))
     >>> view.status, view.progress_text, view.active
     ('queued', 'Starting the training process…', True)
@@ -626,6 +629,7 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
     >>> view.status, view.error.startswith("The training process exited before it started")
     ('failed', True)
     """
+    reap_dead_runs(ws)
     run = ws.run(run_id)
     if run.status == "queued" and pid is not None and not _process_alive(pid):
         ws.fail_run(run_id, _early_exit_message(ws, run_id))
@@ -691,8 +695,6 @@ def _process_alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    from embedlab.store.workspace import process_alive
-
     return process_alive(pid)
 
 
@@ -722,6 +724,8 @@ def runs_table(
     """
     import pandas as pd
 
+    if runs is None:
+        reap_dead_runs(ws)
     runs = list(ws.runs() if runs is None else runs)[:limit]
     corpora = _corpus_names(ws)
     rows = []
@@ -779,6 +783,7 @@ def run_status(ws: Workspace, run_id: int) -> str:
     >>> run_status(ws, run_id)
     'queued'
     """
+    reap_dead_runs(ws)
     run = ws.run(run_id)
     if run.status != "queued":
         return run.status
@@ -797,6 +802,7 @@ def active_runs(ws: Workspace, exclude: Iterable[int] = ()) -> list[RunRecord]:
     []
     """
     skip = set(exclude)
+    reap_dead_runs(ws)
     return [r for r in ws.runs() if r.status in ACTIVE_STATES and r.id not in skip]
 
 

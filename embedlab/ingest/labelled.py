@@ -1,11 +1,8 @@
-"""Data that installed packages ship, and labelled texts for classification.
+"""Labelled texts for classification: any common layout read into `LabelledTexts`.
 
-Nothing is downloaded: the demo corpus is gensim's Lee corpus (300 news documents) and the
-demo labelled set is gensim's `pang_lee_polarity.cor` (200 movie-review sentences in
-fastText's `__label__pos text` form), both carried by the gensim wheel as test data.
+The demo labelled set is gensim's `pang_lee_polarity.cor` (200 movie-review sentences in
+fastText's `__label__pos text` form), carried by the gensim wheel as test data.
 
->>> demo_corpus_path().name
-'lee_background.cor'
 >>> demo = demo_labelled()
 >>> len(demo), demo.balance
 (200, {'neg': 100, 'pos': 100})
@@ -24,69 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from embedlab.errors import InputError
-
-if TYPE_CHECKING:
-    from embedlab.store.workspace import CorpusRecord, Workspace
-
-DEMO_CORPUS = "lee_background.cor"
-DEMO_NAME = "lee"
-
-
-def gensim_data(name: str) -> Path:
-    """The path of a file in gensim's bundled test data.
-
-    >>> gensim_data("questions-words.txt").exists()
-    True
-    """
-    from gensim.test.utils import datapath
-
-    return Path(datapath(name))
-
-
-def demo_corpus_path() -> Path:
-    """gensim's Lee background corpus: 300 Australian news documents, one per line."""
-    return gensim_data(DEMO_CORPUS)
-
-
-def find_demo_corpus(ws: Workspace) -> CorpusRecord | None:
-    """The demo corpus if the workspace has it: ingested from gensim's file, or named 'lee'.
-
-    >>> import tempfile
-    >>> from embedlab.store.workspace import Workspace
-    >>> find_demo_corpus(Workspace(tempfile.mkdtemp())) is None
-    True
-    """
-    source = str(demo_corpus_path())
-    corpora = ws.corpora()
-    for record in corpora:
-        if record.source == source:
-            return record
-    for record in corpora:
-        if record.name == DEMO_NAME:
-            return record
-    return None
-
-
-def ensure_demo_corpus(ws: Workspace) -> tuple[CorpusRecord, bool]:
-    """The demo corpus (gensim's Lee news corpus), ingested on first use; (record, created).
-
-    >>> import tempfile
-    >>> from embedlab.store.workspace import Workspace
-    >>> ws = Workspace(tempfile.mkdtemp())
-    >>> record, created = ensure_demo_corpus(ws)
-    >>> record.name, record.stats["documents"], created
-    ('lee', 300, True)
-    >>> ensure_demo_corpus(ws)[1]
-    False
-    """
-    found = find_demo_corpus(ws)
-    if found is not None:
-        return found, False
-    return ws.add_corpus(demo_corpus_path(), name=DEMO_NAME), True
-
+from embedlab.ingest.demo import gensim_data
 
 # --- labelled texts ---------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from embedlab import limits
 from embedlab.errors import EmbedlabError, InputError
+from embedlab.jobs.queue import claim_run, reap_dead_runs
 from embedlab.store.workspace import ModelRecord, Workspace, check_name, disk_full_message
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def run_training(
 
 def _wait_for_slot(ws: Workspace, run_id: int) -> None:
     """Wait, queued, until this run may start (`Workspace.claim_run`); raise if it ends first."""
-    while not ws.claim_run(run_id, limits.MAX_JOBS.value()):
+    while not claim_run(ws, run_id, limits.MAX_JOBS.value()):
         run = ws.run(run_id)
         if run.status == "cancelled":
             raise Cancelled(run.error or "The run was cancelled.")
@@ -270,7 +271,7 @@ def cancel_job(ws: Workspace, run_id: int) -> bool:
     try:
         os.kill(run.pid, signal.SIGTERM)
     except ProcessLookupError:
-        ws.reap_dead_runs()
+        reap_dead_runs(ws)
         return False
     return True
 

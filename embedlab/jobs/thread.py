@@ -1,19 +1,23 @@
-"""Classification runs that take more than a few seconds, in a background thread of the app.
+"""Background work in a thread of the app's server: classification, language models, search
+indexes — anything that takes seconds and whose result lives in memory.
 
 A training run is a child process because it must outlive the server's reruns for minutes
-and write a model; a classification run keeps its per-document results (for the map) in
-memory, so it runs in a thread of the server process instead. The page starts it, polls
-its latest progress event, can cancel it, and picks up the result when it ends — after a
-rerun, a visit to another page or a reload (the job id is in the URL).
+and write a model; work whose result the page shows from memory (a classification's
+per-document arrays, a trained language model) runs in a thread of the server instead. The
+page starts a job, polls its latest progress event, can cancel it, and picks up the result
+when it ends — after a rerun, a visit to another page or a reload (the job id is in the URL).
 
->>> from embedlab.analysis.classify import ClassifyConfig
->>> from embedlab.ingest.labelled import demo_labelled
->>> import tempfile
->>> from embedlab.store.workspace import Workspace
+`work` receives `on_progress(event)`; each call records the event and raises `Cancelled`
+once a cancel was asked, so work stops at its next progress report.
+
 >>> board = JobBoard()
->>> job = board.start(demo_labelled(), ClassifyConfig(cv=2), Workspace(tempfile.mkdtemp()))
->>> board.wait(job.id, timeout=120).state, 0.0 < job.result.accuracy < 1.0
-('done', True)
+>>> def work(on_progress):
+...     on_progress("half way")
+...     return 42
+>>> job = board.start("answer", work)
+>>> done = board.wait(job.id, timeout=5)
+>>> done.state, done.result, done.event
+('done', 42, 'half way')
 """
 
 from __future__ import annotations
@@ -22,48 +26,34 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from embedlab.errors import EmbedlabError
 
-if TYPE_CHECKING:
-    from embedlab.analysis.classify import ClassificationResult, ClassifyConfig, ClassifyEvent
-    from embedlab.embeddings import Embeddings
-    from embedlab.ingest.labelled import LabelledTexts
-    from embedlab.store.workspace import Workspace
-
-SLOW_TEXTS = 3_000  # pooled features or TF-IDF on more texts than this run as a job
-KEPT_JOBS = 32  # finished jobs remembered (their results hold per-document arrays)
+KEPT_JOBS = 32  # finished jobs remembered (their results may hold large arrays)
+T = TypeVar("T")
+ProgressFn = Callable[[Any], None]
 
 
 class Cancelled(EmbedlabError):
     """The run was cancelled from the page."""
 
 
-def runs_as_job(config: ClassifyConfig, texts: int) -> bool:
-    """Whether a run is slow enough to go to the background: the sentence encoder (loading
-    it takes seconds), the torch head (epochs per fold), or many texts.
-
-    >>> from embedlab.analysis.classify import ClassifyConfig
-    >>> runs_as_job(ClassifyConfig(), 200), runs_as_job(ClassifyConfig(features="minilm"), 200)
-    (False, True)
-    """
-    return config.features == "minilm" or config.classifier == "torch" or texts > SLOW_TEXTS
-
-
 @dataclass
-class ClassifyJob:
+class ThreadJob(Generic[T]):
     """One background run: its latest progress event, then its result or its error."""
 
     id: str
     description: str
     started: float = field(default_factory=time.monotonic)
-    event: ClassifyEvent | None = None
-    result: ClassificationResult | None = None
+    event: Any = None
+    result: T | None = None
     error: str | None = None
     cancel_requested: bool = False
     state: Literal["running", "done", "failed", "cancelled"] = "running"
+    ended: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -71,26 +61,19 @@ class ClassifyJob:
 
     @property
     def seconds(self) -> float:
-        return time.monotonic() - self.started
+        return (self.ended or time.monotonic()) - self.started
 
 
 class JobBoard:
-    """The server's background classification runs, by id (the newest `KEPT_JOBS`)."""
+    """The server's background runs, by id (the newest `KEPT_JOBS`)."""
 
     def __init__(self) -> None:
-        self._jobs: OrderedDict[str, ClassifyJob] = OrderedDict()
+        self._jobs: OrderedDict[str, ThreadJob[Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def start(
-        self,
-        data: LabelledTexts,
-        config: ClassifyConfig,
-        ws: Workspace,
-        emb: Embeddings | None = None,
-    ) -> ClassifyJob:
-        """Check `config` here (a bad one raises at once), then run it in a thread."""
-        config.validate()
-        job = ClassifyJob(uuid.uuid4().hex[:12], config.describe())
+    def start(self, description: str, work: Callable[[ProgressFn], T]) -> ThreadJob[T]:
+        """Run `work(on_progress)` in a daemon thread; returns the job at once."""
+        job: ThreadJob[T] = ThreadJob(uuid.uuid4().hex[:12], description)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > KEPT_JOBS:
@@ -98,13 +81,11 @@ class JobBoard:
                 if not self._jobs[oldest].finished:
                     break
                 self._jobs.pop(oldest)
-        thread = threading.Thread(
-            target=self._work, args=(job, data, config, ws, emb), daemon=True, name=job.id
-        )
+        thread = threading.Thread(target=_work, args=(job, work), daemon=True, name=job.id)
         thread.start()
         return job
 
-    def get(self, job_id: str | None) -> ClassifyJob | None:
+    def get(self, job_id: str | None) -> ThreadJob[Any] | None:
         """The job with this id, or None (unknown, or forgotten by a restarted server)."""
         with self._lock:
             return self._jobs.get(job_id or "")
@@ -117,7 +98,7 @@ class JobBoard:
         job.cancel_requested = True
         return True
 
-    def wait(self, job_id: str, timeout: float = 60.0) -> ClassifyJob:
+    def wait(self, job_id: str, timeout: float = 60.0) -> ThreadJob[Any]:
         """Block until the job ends (for tests and the CLI); raises TimeoutError."""
         deadline = time.monotonic() + timeout
         while True:
@@ -125,37 +106,31 @@ class JobBoard:
             if job is None or job.finished:
                 return job  # type: ignore[return-value]
             if time.monotonic() > deadline:
-                raise TimeoutError(f"classification job {job_id} still running")
+                raise TimeoutError(f"background job {job_id} still running")
             time.sleep(0.05)
 
-    @staticmethod
-    def _work(
-        job: ClassifyJob,
-        data: LabelledTexts,
-        config: ClassifyConfig,
-        ws: Workspace,
-        emb: Embeddings | None,
-    ) -> None:
-        from embedlab.analysis.classify import run_classification
 
-        def on_progress(event: ClassifyEvent) -> None:
-            job.event = event
-            if job.cancel_requested:
-                raise Cancelled("The classification run was cancelled.")
+def _work(job: ThreadJob[T], work: Callable[[ProgressFn], T]) -> None:
+    def on_progress(event: Any) -> None:
+        job.event = event
+        if job.cancel_requested:
+            raise Cancelled(f"The {job.description} run was cancelled.")
 
-        try:
-            job.result = run_classification(data, config, ws, on_progress, emb=emb)
-            job.state = "done"
-        except Cancelled as err:
-            job.error, job.state = str(err), "cancelled"
-        except EmbedlabError as err:
-            job.error, job.state = str(err), "failed"
-        except MemoryError:
-            job.error = "The run ran out of memory; use fewer texts or smaller features."
-            job.state = "failed"
-        except Exception as err:  # noqa: BLE001 - a thread must report, never die silently
-            job.error = f"The run failed unexpectedly ({type(err).__name__}); nothing was saved."
-            job.state = "failed"
+    try:
+        job.result = work(on_progress)
+        job.state = "done"
+    except Cancelled as err:
+        job.error, job.state = str(err), "cancelled"
+    except EmbedlabError as err:
+        job.error, job.state = str(err), "failed"
+    except MemoryError:
+        job.error = "The run ran out of memory; try it on less data or smaller settings."
+        job.state = "failed"
+    except Exception as err:  # noqa: BLE001 - a thread must report, never die silently
+        job.error = f"The run failed unexpectedly ({type(err).__name__}); nothing was saved."
+        job.state = "failed"
+    finally:
+        job.ended = time.monotonic()
 
 
 BOARD = JobBoard()

@@ -23,7 +23,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +34,6 @@ from embedlab.errors import EmbedlabError, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
-    from embedlab.ingest.corpus import CorpusStats, TokenizeOptions
     from embedlab.train.progress import ProgressEvent
 
 DEFAULT_HOME = ".embedlab"
@@ -250,7 +249,8 @@ class Workspace:
         finally:
             db.close()
 
-    def _tmp_dir(self) -> Path:
+    def tmp_dir(self) -> Path:
+        """A fresh folder under tmp/ to write an item into before it is placed."""
         path = self.root / "tmp" / uuid.uuid4().hex
         path.mkdir(parents=True)
         return path
@@ -275,67 +275,34 @@ class Workspace:
         return final
 
     # --- corpora ------------------------------------------------------------------------
-    def add_corpus(
-        self,
-        source: str | os.PathLike | bytes,
-        name: str | None = None,
-        *,
-        filename: str | None = None,
-        options: TokenizeOptions | None = None,
-        text_column: str | None = None,
-        on_progress: Callable[[int], None] | None = None,
+    def place_corpus(
+        self, folder: Path, *, name: str | None, base: str, source: str, stats: Mapping[str, Any]
     ) -> CorpusRecord:
-        """Ingest a file (path or uploaded bytes) and list it as a corpus.
-
-        Without `name` one is derived from the file name, made unique with a suffix; a
-        `name` that is taken is an error, so nothing is silently replaced.
+        """Move a finished corpus folder (written by `ingest` into `tmp_dir()`) into place and
+        list it. Without `name` one is made from `base`, unique with a suffix; a `name` that
+        is taken is an error, so nothing is silently replaced.
         """
-        from embedlab.ingest.corpus import TokenizeOptions, ingest
-
-        if isinstance(source, bytes):
-            label = filename or "upload"
-        else:
-            label = str(source)
-            if not Path(source).exists():
-                raise InputError(f"No such file: {label}; check the path.")
-        if name is not None:
-            self._check_free("corpora", check_name(name))
-        options = options or TokenizeOptions()
-        tmp = self._tmp_dir()
-        try:
-            stats = ingest(
-                source,
-                tmp,
-                filename=filename,
-                options=options,
-                text_column=text_column,
-                on_progress=on_progress,
-            )
-            base = name or Path(label).name.split(".")[0] or "corpus"
-            with self._db() as db:
-                final_name = check_name(name) if name else self._unique_name(db, "corpora", base)
-                if name:
-                    self._check_free("corpora", final_name, db)
-                final = self._place(tmp, "corpora", final_name)
-                try:
-                    cur = db.execute(
-                        "INSERT INTO corpora (name, path, source, created, stats)"
-                        " VALUES (?,?,?,?,?)",
-                        (
-                            final_name,
-                            self._relative(final),
-                            label,
-                            now(),
-                            json.dumps(stats.to_dict()),
-                        ),
-                    )
-                except BaseException:
-                    shutil.rmtree(final, ignore_errors=True)
-                    raise
-                corpus_id = int(cur.lastrowid)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with self._db() as db:
+            final_name = check_name(name) if name else self._unique_name(db, "corpora", base)
+            if name:
+                self._check_free("corpora", final_name, db)
+            final = self._place(folder, "corpora", final_name)
+            try:
+                cur = db.execute(
+                    "INSERT INTO corpora (name, path, source, created, stats) VALUES (?,?,?,?,?)",
+                    (final_name, self._relative(final), source, now(), json.dumps(dict(stats))),
+                )
+            except BaseException:
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+            corpus_id = int(cur.lastrowid)
         return self.corpus(corpus_id)
+
+    def check_free(self, kind: str, name: str) -> str:
+        """`name`, checked as a name and not yet taken by a corpus or model (`kind`)."""
+        table = {"corpus": "corpora", "model": "models"}[kind]
+        self._check_free(table, check_name(name))
+        return check_name(name)
 
     def _check_free(self, table: str, name: str, db: sqlite3.Connection | None = None) -> None:
         def taken(conn: sqlite3.Connection) -> bool:
@@ -382,12 +349,6 @@ class Workspace:
             )
         return self._corpus_row(row)
 
-    def corpus_stats(self, key: str | int) -> CorpusStats:
-        """The corpus's statistics as a `CorpusStats` value."""
-        from embedlab.ingest.corpus import read_stats
-
-        return read_stats(self.corpus(key).path)
-
     def delete_corpus(self, key: str | int) -> None:
         """Remove a corpus; models trained on it stay (their corpus link is cleared)."""
         record = self.corpus(key)
@@ -409,7 +370,7 @@ class Workspace:
 
         if name is not None:
             self._check_free("models", check_name(name))
-        tmp = self._tmp_dir()
+        tmp = self.tmp_dir()
         try:
             try:
                 save_native(emb, tmp / "model")
@@ -500,7 +461,7 @@ class Workspace:
         from embedlab.formats import load_native
 
         record = self.model(key)
-        return load_native(record.path).with_meta(name=record.name, model_id=record.id)
+        return load_native(record.path).with_meta(name=record.name)
 
     def delete_model(self, key: str | int) -> None:
         """Unlist a model, then remove its folder (its metrics go with it)."""
@@ -535,7 +496,7 @@ class Workspace:
                 (pid or os.getpid(), now(), run_id),
             )
 
-    def claim_run(self, run_id: int, max_running: int, pid: int | None = None) -> bool:
+    def claim_slot(self, run_id: int, max_running: int, pid: int | None = None) -> bool:
         """Start a queued run if fewer than `max_running` run and no older one waits.
 
         One guarded UPDATE under the write lock, so two processes never both take the
@@ -548,12 +509,11 @@ class Workspace:
         >>> a, b = [ws.create_run("word2vec", {}, None, None) for _ in range(2)]
         >>> for run_id in (a, b):
         ...     ws.set_run_pid(run_id, os.getpid())
-        >>> ws.claim_run(b, 1), ws.claim_run(a, 1), ws.claim_run(b, 1)
+        >>> ws.claim_slot(b, 1), ws.claim_slot(a, 1), ws.claim_slot(b, 1)
         (False, True, False)
         >>> ws.queue_position(b), ws.queue_position(a)
         (1, None)
         """
-        self.reap_dead_runs()
         with self._db() as db:
             cur = db.execute(
                 "UPDATE runs SET status='running', pid=?, started=? WHERE id=? AND status='queued'"
@@ -626,15 +586,13 @@ class Workspace:
         )
 
     def runs(self) -> list[RunRecord]:
-        """Every run, newest first; runs whose process has died are marked failed first."""
-        self.reap_dead_runs()
+        """Every run, newest first."""
         with self._db(write=False) as db:
             rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
         return [self._run_row(r) for r in rows]
 
     def run(self, run_id: int) -> RunRecord:
-        """One run by id (dead processes are noticed first)."""
-        self.reap_dead_runs()
+        """One run by id."""
         with self._db(write=False) as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
@@ -649,23 +607,13 @@ class Workspace:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def reap_dead_runs(self) -> int:
-        """Mark runs whose process is gone (queued or running) as failed; returns how many."""
+    def unfinished_runs(self) -> list[tuple[int, int]]:
+        """(run id, pid) of the queued or running runs that a process has taken."""
         with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT id, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL"
             ).fetchall()
-        dead = [r["id"] for r in rows if r["pid"] and not process_alive(r["pid"])]
-        if not dead:
-            return 0
-        with self._db() as db:
-            for run_id in dead:
-                db.execute(
-                    "UPDATE runs SET status='failed', finished=?, error=?"
-                    " WHERE id=? AND status IN ('queued', 'running')",
-                    (now(), "The training process stopped unexpectedly; start it again.", run_id),
-                )
-        return len(dead)
+        return [(int(r["id"]), int(r["pid"])) for r in rows]
 
     # --- metrics ------------------------------------------------------------------------
     def save_metrics(self, model: str | int, benchmark: str, result: Mapping[str, Any]) -> None:
@@ -702,8 +650,10 @@ class Workspace:
         return removed
 
     # --- classifications ----------------------------------------------------------------
-    def save_classification(self, report: Mapping[str, Any]) -> ClassificationRecord:
-        """Store a classification report (`ClassificationResult.to_report()`); returns it.
+    def save_classification(
+        self, report: Mapping[str, Any], model_id: int | None = None
+    ) -> ClassificationRecord:
+        """Store a classification report (`ClassificationResult.to_json()`); returns it.
 
         >>> import tempfile
         >>> ws = Workspace(tempfile.mkdtemp())
@@ -722,7 +672,7 @@ class Workspace:
                     str(dataset.get("name") or "dataset"),
                     str(config.get("features") or ""),
                     str(config.get("classifier") or ""),
-                    config.get("model_id"),
+                    model_id,
                     float(data["accuracy"]),
                     float(data["macro_f1"]),
                     now(),
@@ -807,21 +757,6 @@ def disk_full_message(what: str) -> str:
         f"The disk is full: {what}; free some space (or point EMBEDLAB_HOME at a bigger disk)"
         " and try again."
     )
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid is running (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child (finished, not yet reaped) counts as gone
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,6 +22,7 @@ from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
 from embedlab.ingest.labelled import LabelledTexts, demo_labelled
 from embedlab.ingest.tokenize import tokenize
+from embedlab.jobs.classify import classify_and_save
 from embedlab.store.workspace import Workspace
 
 
@@ -170,13 +171,12 @@ def test_finetuning_changes_the_word_vectors_and_frozen_keeps_them(lee_emb, demo
 
 def test_tfidf_logreg_beats_the_majority_class_on_pang_lee(demo):
     accuracies = [
-        run_classification(demo, ClassifyConfig(cv=10, seed=s), save=False).accuracy
-        for s in range(3)
+        run_classification(demo, ClassifyConfig(cv=10, seed=s)).accuracy for s in range(3)
     ]
     assert np.mean(accuracies) > 0.55  # majority class: 0.5
     rng = np.random.default_rng(0)
     shuffled = LabelledTexts(demo.texts, tuple(rng.permutation(demo.labels)), "shuffled")
-    chance = run_classification(shuffled, ClassifyConfig(cv=10), save=False).accuracy
+    chance = run_classification(shuffled, ClassifyConfig(cv=10)).accuracy
     assert chance < np.mean(accuracies) - 0.05
 
 
@@ -184,7 +184,7 @@ def test_report_is_consistent_and_stored_in_the_catalog(lee_emb, demo, home):
     ws = Workspace()
     events = []
     config = ClassifyConfig(features="sif", model="lee", seed=2)
-    result = run_classification(demo, config, ws, events.append, emb=lee_emb)
+    result = classify_and_save(ws, demo, config, events.append, emb=lee_emb)
     assert isinstance(result, ClassificationResult)
     assert result.labels == ["neg", "pos"]
     confusion = np.array(result.confusion)
@@ -197,7 +197,7 @@ def test_report_is_consistent_and_stored_in_the_catalog(lee_emb, demo, home):
         (m["confidence"] for m in wrong), reverse=True
     )
     assert result.oov == oov_stats(demo.texts, lee_emb) and result.oov["oov_rate"] > 0.2
-    tfidf = run_classification(demo, ClassifyConfig(seed=2), save=False)
+    tfidf = run_classification(demo, ClassifyConfig(seed=2))
     assert result.baseline["accuracy"] == tfidf.accuracy  # same splits, same baseline
     assert tfidf.baseline is None
     assert [e.stage for e in events][-1] == "done"
@@ -218,7 +218,7 @@ def test_torch_run_reports_epochs_and_a_held_out_split(lee_emb, demo):
     config = ClassifyConfig(
         features="mean", classifier="torch", model="lee", cv=None, test_size=0.25, epochs=5
     )
-    result = run_classification(demo, config, on_progress=events.append, emb=lee_emb, save=False)
+    result = run_classification(demo, config, on_progress=events.append, emb=lee_emb)
     assert len(result.indices) == 50 and len(result.y_pred) == 50
     epochs = [e for e in events if e.stage == "epoch"]
     assert epochs and {"epoch", "loss", "val_loss", "val_accuracy"} <= epochs[0].to_dict().keys()
@@ -229,20 +229,19 @@ def test_torch_run_reports_epochs_and_a_held_out_split(lee_emb, demo):
 def test_too_few_texts_for_the_folds_is_one_sentence():
     data = LabelledTexts(("a b", "c d", "e f", "g h", "i j"), ("x", "x", "x", "y", "y"), "'t'")
     with pytest.raises(InputError, match="only 2 texts of class 'y', fewer than the 5 folds"):
-        run_classification(data, ClassifyConfig(cv=5), save=False)
+        run_classification(data, ClassifyConfig(cv=5))
 
 
 def test_a_model_named_in_the_config_is_loaded_from_the_workspace(lee_emb, demo):
     ws = Workspace()
     ws.add_model(lee_emb, name="lee-w2v")
-    result = run_classification(
-        demo, ClassifyConfig(features="mean", model="lee-w2v", cv=3), ws, save=False
-    )
+    config = ClassifyConfig(features="mean", model="lee-w2v", cv=3)
+    result = classify_and_save(ws, demo, config, save=False)
     assert result.model["name"] == "lee-w2v" and result.model["dim"] == 50
 
 
 def test_document_map_of_tfidf_reduces_the_bag_of_words_when_drawn(demo):
-    result = run_classification(demo, ClassifyConfig(cv=None, test_size=0.3), save=False)
+    result = run_classification(demo, ClassifyConfig(cv=None, test_size=0.3))
     assert result.features is None and len(result.texts) == 60
     frame = document_map(result, "pca")
     assert len(frame) == 60 and frame["x"].std() > 0 and frame["y"].std() > 0

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from embedlab.analysis import encoders
-from embedlab.analysis.classify import ClassifyConfig, run_classification
+from embedlab.analysis.classify import ClassifyConfig
 from embedlab.errors import NotInstalled
 from embedlab.ingest.labelled import demo_labelled
+from embedlab.jobs.classify import classify_and_save
 from embedlab.store.workspace import Workspace
 
 
@@ -81,12 +82,12 @@ def test_minilm_logreg_beats_the_tfidf_baseline_on_the_demo(encoder_cpu):
     ws = Workspace()
     events = []
     config = ClassifyConfig(features="minilm", seed=0)
-    result = run_classification(demo_labelled(), config, ws, events.append)
+    result = classify_and_save(ws, demo_labelled(), config, events.append)
     assert result.accuracy > result.baseline["accuracy"] + 0.05
     assert result.accuracy > 0.6
     assert result.encoder["name"] == "all-MiniLM-L6-v2" and not result.encoder["cached"]
     encoded = [e for e in events if e.stage == "encode"]
     assert encoded and encoded[-1].done == encoded[-1].total == 200
-    again = run_classification(demo_labelled(), config, ws, events.append)
+    again = classify_and_save(ws, demo_labelled(), config, events.append)
     assert again.encoder["cached"] and again.accuracy == result.accuracy
     assert len(list((ws.root / "cache" / "encodings").glob("*.npy"))) == 1

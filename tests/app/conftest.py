@@ -14,6 +14,7 @@ import pytest
 from app_helpers import DEMO_MODEL
 from streamlit.runtime.pages_manager import PagesManager
 
+from embedlab.jobs.corpora import add_corpus
 from embedlab.jobs.process import create_training_run, run_training
 from embedlab.store.workspace import Workspace
 from embedlab.train import TrainConfig
@@ -23,7 +24,7 @@ from embedlab.train import TrainConfig
 def lee_template(tmp_path_factory, lee_corpus_file) -> Path:
     root = tmp_path_factory.mktemp("lee-template") / "ws"
     ws = Workspace(root)
-    ws.add_corpus(lee_corpus_file, name="lee")
+    add_corpus(ws, lee_corpus_file, name="lee")
     config = TrainConfig(dim=32, epochs=5, min_count=3, workers=1, seed=3)
     run_training(ws, create_training_run(ws, "lee", config, name=DEMO_MODEL))
     return root

@@ -16,6 +16,7 @@ import pytest
 from app_helpers import new_app
 
 from embedlab.embeddings import Embeddings
+from embedlab.jobs.corpora import add_corpus
 from embedlab.store.workspace import Workspace
 
 IMG = "<img/src=x/onerror=alert(1)>"  # one token: no space, so it is also a word
@@ -48,7 +49,7 @@ def hostile_home(home) -> Path:
     """A workspace whose corpus, model and top words are all hostile text."""
     ws = Workspace(home)
     text = " ".join(NASTY_WORDS * 30 + ["cat", "dog", "the"] * 20)
-    corpus = ws.add_corpus(text.encode(), name=NASTY_NAME, filename="evil.txt")
+    corpus = add_corpus(ws, text.encode(), name=NASTY_NAME, filename="evil.txt")
     rng = np.random.default_rng(0)
     fillers = [f"w{i}" for i in range(60)]
     words = ["cat", *NASTY_WORDS, *fillers]

@@ -10,7 +10,8 @@ import zipfile
 import pytest
 
 from embedlab.errors import InputError
-from embedlab.ingest.labelled import LabelledTexts, demo_labelled, gensim_data, read_labelled
+from embedlab.ingest.demo import gensim_data
+from embedlab.ingest.labelled import LabelledTexts, demo_labelled, read_labelled
 
 
 def _fasttext_demo_lines() -> list[str]:

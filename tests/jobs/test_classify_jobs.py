@@ -7,15 +7,16 @@ import pytest
 from embedlab.analysis.classify import ClassifyConfig, run_classification
 from embedlab.errors import InputError
 from embedlab.ingest.labelled import demo_labelled, read_labelled
-from embedlab.jobs.thread import SLOW_TEXTS, JobBoard, runs_as_job
+from embedlab.jobs.classify import SLOW_TEXTS, runs_as_job, start_classification
+from embedlab.jobs.thread import JobBoard
 from embedlab.store.workspace import Workspace
 
 
 def test_a_job_gives_the_same_result_as_a_direct_run(tmp_path):
     ws, data, config = Workspace(tmp_path), demo_labelled(), ClassifyConfig(cv=3, seed=4)
     board = JobBoard()
-    finished = board.wait(board.start(data, config, ws).id, timeout=120)
-    direct = run_classification(data, config, ws, save=False)
+    finished = board.wait(start_classification(board, ws, data, config).id, timeout=120)
+    direct = run_classification(data, config)
     assert finished.state == "done" and finished.error is None
     assert finished.result.accuracy == direct.accuracy
     assert finished.result.confusion == direct.confusion
@@ -27,7 +28,9 @@ def test_an_error_in_the_thread_is_the_runs_sentence(tmp_path):
     rows = ["text,label"] + [f"good film {i},pos\nbad film {i},neg" for i in range(3)]
     data = read_labelled(("\n".join(rows) + "\n").encode(), "small.csv")
     board = JobBoard()
-    job = board.wait(board.start(data, ClassifyConfig(cv=5), Workspace(tmp_path)).id)
+    job = board.wait(
+        start_classification(board, Workspace(tmp_path), data, ClassifyConfig(cv=5)).id
+    )
     assert job.state == "failed" and job.result is None
     assert "fewer than the 5 folds" in job.error and "\n" not in job.error
     assert Workspace(tmp_path).classifications() == []
@@ -36,7 +39,9 @@ def test_an_error_in_the_thread_is_the_runs_sentence(tmp_path):
 def test_a_bad_config_is_refused_before_a_thread_starts(tmp_path):
     board = JobBoard()
     with pytest.raises(InputError, match="pool word vectors; choose a model"):
-        board.start(demo_labelled(), ClassifyConfig(features="sif"), Workspace(tmp_path))
+        start_classification(
+            board, Workspace(tmp_path), demo_labelled(), ClassifyConfig(features="sif")
+        )
     assert board.get("anything") is None
 
 

@@ -9,7 +9,9 @@ import time
 import pytest
 
 from embedlab.errors import InputError
+from embedlab.jobs.corpora import add_corpus
 from embedlab.jobs.process import cancel_job, create_training_run, run_training, start_training_job
+from embedlab.jobs.queue import claim_run, reap_dead_runs
 from embedlab.store.workspace import Workspace
 from embedlab.train import TrainConfig
 
@@ -20,13 +22,14 @@ LONG = TrainConfig(dim=64, epochs=1000, min_count=1, workers=1)
 @pytest.fixture
 def ws(tmp_path, lee_corpus_file) -> Workspace:
     ws = Workspace(tmp_path / "ws")
-    ws.add_corpus(lee_corpus_file, name="lee")
+    add_corpus(ws, lee_corpus_file, name="lee")
     return ws
 
 
 def wait_for(ws: Workspace, run_id: int, states: set[str], timeout: float = 90.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        reap_dead_runs(ws)  # as every status view does: a dead process's run is failed
         status = ws.run(run_id).status
         if status in states:
             return status
@@ -144,7 +147,7 @@ def test_a_job_waits_for_a_free_slot_and_shows_its_place(ws, monkeypatch):
 
 def _claim(root: str, run_id: int, start_at: float, pid: int) -> bool:
     time.sleep(max(start_at - time.time(), 0))
-    return Workspace(root).claim_run(run_id, 1, pid=pid)  # pid: a process that outlives the pool
+    return claim_run(Workspace(root), run_id, 1, pid=pid)  # pid: a process that outlives the pool
 
 
 def test_two_processes_never_both_take_the_last_slot(tmp_path):
@@ -234,7 +237,7 @@ def test_the_cli_says_when_its_run_waits_for_a_slot(ws, tmp_path):
     import sys
 
     holder = ws.create_run("word2vec", {}, None, None)
-    assert ws.claim_run(holder, 1, pid=os.getpid())  # a live process holds the only slot
+    assert claim_run(ws, holder, 1, pid=os.getpid())  # a live process holds the only slot
     env = {**os.environ, "EMBEDLAB_MAX_JOBS": "1"}
     argv = [sys.executable, "-m", "embedlab.cli", "--home", str(ws.root), "train", "lee"]
     argv += ["--dim", "8", "--epochs", "1", "--min-count", "3", "--workers", "1"]

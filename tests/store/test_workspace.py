@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -99,19 +97,6 @@ def test_run_lifecycle(tmp_path):
     assert ws.run(run_id).status == "done"
 
 
-def test_a_run_whose_process_died_is_marked_failed(tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    run_id = ws.create_run("word2vec", {}, None, None)
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    ws.start_run(run_id, pid=child.pid)
-    run = ws.run(run_id)
-    assert run.status == "failed" and "stopped unexpectedly" in run.error
-    alive = ws.create_run("word2vec", {}, None, None)
-    ws.start_run(alive)  # this process is alive
-    assert ws.run(alive).status == "running"
-
-
 def test_metrics_keep_the_latest_result(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add_model(small(), name="toy")
@@ -154,14 +139,3 @@ def test_a_workspace_folder_can_be_moved(tmp_path):
     moved = Workspace(tmp_path / "moved")
     assert moved.load_model("toy").shape == (5, 4)
     assert moved.collect_garbage() == []
-
-
-def test_a_queued_run_whose_process_died_is_marked_failed(tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    run_id = ws.create_run("word2vec", {}, None, None)
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    ws.set_run_pid(run_id, child.pid)
-    assert ws.run(run_id).status == "failed"
-    untouched = ws.create_run("word2vec", {}, None, None)  # no process yet: stays queued
-    assert ws.run(untouched).status == "queued"

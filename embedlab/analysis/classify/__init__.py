@@ -7,7 +7,7 @@ fine-tuned). `run_classification` scores a config with stratified k-fold CV or a
 split and compares it with the TF-IDF baseline on the same splits.
 
 >>> from embedlab.ingest.labelled import demo_labelled
->>> result = run_classification(demo_labelled(), ClassifyConfig(cv=10, seed=1), save=False)
+>>> result = run_classification(demo_labelled(), ClassifyConfig(cv=10, seed=1))
 >>> result.labels, result.accuracy > 0.55, len(result.confusion)
 (['neg', 'pos'], True, 2)
 >>> sorted(result.to_json())[:5]

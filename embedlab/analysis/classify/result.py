@@ -87,8 +87,6 @@ class ClassificationResult:
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json document (and what the catalog stores): scores, not documents."""
         config = self.config.to_dict()
-        if self.model is not None:
-            config["model_id"] = self.model.get("id")
         return {
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,

@@ -2,11 +2,12 @@
 
 Every fold fits its features on its training texts only (TF-IDF weights, SIF's frequencies
 and principal component), so the scores are out-of-fold. Sentence-encoder vectors have
-nothing to fit; they are computed once per dataset and cached in the workspace.
+nothing to fit; they are computed once per dataset and cached in the folder the caller names.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,6 @@ from embedlab.errors import InputError
 if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
     from embedlab.ingest.labelled import LabelledTexts
-    from embedlab.store.workspace import Workspace
 
 ProgressCallback = Callable[[ClassifyEvent], None]
 _POOLING = {"mean": "mean", "tfidf-mean": "tfidf", "sif": "sif"}
@@ -89,36 +89,31 @@ def _features(config: ClassifyConfig, emb: Embeddings | None) -> Any:
 def run_classification(
     data: LabelledTexts,
     config: ClassifyConfig,
-    ws: Workspace | None = None,
     on_progress: ProgressCallback | None = None,
     *,
     emb: Embeddings | None = None,
-    save: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> ClassificationResult:
-    """Evaluate `config` on `data`; store the report in the workspace's catalog if `save`.
+    """Evaluate `config` on `data` and return the result; the caller stores it.
 
-    `emb` is the word-vector model for pooled features and the torch head; without it,
-    `config.model` is loaded from the workspace (`ws`, else the default one). Sentence
-    encodings are cached under the workspace's cache/encodings folder. `on_progress` gets
-    `ClassifyEvent`s. With `config.baseline`, TF-IDF + logistic regression runs on the
-    same splits and its scores are in `result.baseline`.
+    `emb` is the word-vector model for pooled features and the torch head (the caller
+    loads `config.model`). Sentence encodings are cached under `cache_dir` when one is
+    given. `on_progress` gets `ClassifyEvent`s. With `config.baseline`, TF-IDF + logistic
+    regression runs on the same splits and its scores are in `result.baseline`.
     """
-    from embedlab.store.workspace import Workspace
-
     started = time.perf_counter()
     config.validate()
     _check_sizes(data, config)
-    ws = ws if ws is not None else Workspace()
     notify = on_progress or (lambda event: None)
     timings: dict[str, float] = {}
     if config.needs_model and emb is None:
-        notify(ClassifyEvent("load", 0.0, f"loading model '{config.model}'"))
-        emb = ws.load_model(config.model)  # type: ignore[arg-type]
+        raise InputError(
+            f"The features '{config.features}' need a word-vector model; choose one first."
+        )
     model_info = None
     if config.needs_model and emb is not None:
         model_info = {
             "name": emb.name,
-            "id": emb.meta.get("model_id"),
             "vocab": len(emb),
             "dim": emb.dim,
         }
@@ -132,7 +127,7 @@ def run_classification(
     share_base = 0.1 if has_baseline else 0.0
     share_main = 1.0 - share_encode - share_base
     if config.features == "minilm":
-        encoded, encoder_info = _encode(data, ws, device, share_encode, notify)
+        encoded, encoder_info = _encode(data, cache_dir, device, share_encode, notify)
         timings["encode"] = encoder_info["seconds"]
     texts = list(data.texts)
     labels = np.asarray(data.labels)
@@ -220,21 +215,18 @@ def run_classification(
         history=history,
         encoder=encoder_info,
     )
-    if save:
-        record = ws.save_classification(result.to_json())
-        object.__setattr__(result, "record_id", record.id)
     notify(ClassifyEvent("done", 1.0, f"accuracy {result.accuracy:.1%}"))
     return result
 
 
 def _encode(
     data: LabelledTexts,
-    ws: Workspace,
+    cache_dir: str | os.PathLike[str] | None,
     device: str,
     share: float,
     notify: ProgressCallback,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    from embedlab.analysis.encoders import ENCODERS, encode_cached
+    from embedlab.analysis.encoders import ENCODERS, encode, encode_cached
 
     notify(ClassifyEvent("load", 0.0, f"loading the sentence encoder {ENCODERS['minilm']}"))
 
@@ -249,10 +241,14 @@ def _encode(
             )
         )
 
-    cache = ws.root / "cache" / "encodings"
-    vectors, info = encode_cached(
-        data.texts, data.content_hash, cache, device, "minilm", on_progress=on_batch
-    )
+    if cache_dir is None:
+        start = time.perf_counter()
+        vectors = encode(data.texts, device, "minilm", on_progress=on_batch)
+        info = {"cached": False, "seconds": time.perf_counter() - start, "device": device}
+    else:
+        vectors, info = encode_cached(
+            data.texts, data.content_hash, cache_dir, device, "minilm", on_progress=on_batch
+        )
     info = {"name": ENCODERS["minilm"], **info, "texts": len(data)}
     return vectors, info
 
