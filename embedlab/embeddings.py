@@ -36,7 +36,6 @@ from embedlab.subwords import Subwords
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
-    from embedlab.expressions import ExpressionResult
 
 AnalogyMethod = Literal["3cosadd", "3cosmul"]
 ANALOGY_METHODS: tuple[str, ...] = ("3cosadd", "3cosmul")
@@ -357,20 +356,6 @@ class Embeddings:
         mean = unit.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-12)
         return words[int(np.argmin(unit @ mean))]
-
-    def evaluate(
-        self, expression: str, k: int = 10, restrict: int | None = None
-    ) -> ExpressionResult:
-        """Vector arithmetic such as `king - man + woman`: the vector and its neighbours.
-
-        >>> toy = Embeddings(["king", "queen", "man", "woman"],
-        ...     np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32))
-        >>> toy.evaluate("king - man + woman", k=1).neighbours[0].word
-        'queen'
-        """
-        from embedlab.expressions import evaluate_expression
-
-        return evaluate_expression(self, expression, k=k, restrict=restrict)
 
     # --- new values ---------------------------------------------------------------------
     def with_meta(self, **changes: Any) -> Embeddings:

@@ -208,10 +208,22 @@ write words joined by + and -, e.g. king - man + woman.
 
 
 def evaluate_expression(
-    emb: Embeddings, expression: str, k: int = 10, restrict: int | None = None
+    emb: Embeddings,
+    expression: str | list[tuple[float, str]],
+    k: int = 10,
+    restrict: int | None = None,
 ) -> ExpressionResult:
-    """Evaluate `expression` over `emb`'s unit vectors; neighbours exclude the input words."""
-    terms = parse(expression)
+    """Evaluate `expression` (text, or the terms `parse` made of it, so a caller that has
+    parsed once does not parse again) over `emb`'s unit vectors; neighbours exclude the
+    input words.
+
+    >>> from embedlab.embeddings import Embeddings
+    >>> toy = Embeddings(["king", "queen", "man", "woman"],
+    ...     np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32))
+    >>> evaluate_expression(toy, "king - man + woman", k=1).neighbours[0].word
+    'queen'
+    """
+    terms = parse(expression) if isinstance(expression, str) else list(expression)
     vector = np.zeros(emb.dim, dtype=np.float32)
     from_subwords: list[str] = []
     for coef, word in terms:

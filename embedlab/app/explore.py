@@ -276,7 +276,7 @@ def query(
     >>> query(toy, "king - man + woman", metric="euclidean").metric_ignored
     True
     """
-    from embedlab.expressions import parse
+    from embedlab.expressions import evaluate_expression, parse
 
     text = (text or "").strip()
     if not text:
@@ -284,11 +284,9 @@ def query(
     if metric not in METRICS:
         raise InputError(f"Unknown metric '{metric}'; choose cosine or euclidean.")
     restrict = int(restrict) if restrict and int(restrict) < len(emb) else None
-    word = text if text in emb else None
-    if word is None:
-        terms = parse(text)
-        if len(terms) == 1 and terms[0][0] == 1.0:
-            word = terms[0][1]
+    word, terms = (text, None) if text in emb else (None, parse(text))
+    if terms is not None and len(terms) == 1 and terms[0][0] == 1.0:
+        word = terms[0][1]
     if word is not None:
         found = emb.lookup(word)
         neighbours = emb.neighbours(
@@ -296,7 +294,7 @@ def query(
         )
         subwords = [word] if found.from_subwords else []
         return QueryResult(word, [word], neighbours, metric, False, subwords)
-    result = emb.evaluate(text, k=k, restrict=restrict)
+    result = evaluate_expression(emb, terms or text, k=k, restrict=restrict)
     return QueryResult(
         result.expression,
         list(result.words),

@@ -121,7 +121,7 @@ def run_training(
     deadline: list[float] = []  # set once the run has its slot
 
     def progress(event: ProgressEvent) -> None:
-        ws.add_progress(run_id, event)
+        ws.add_progress(run_id, event.to_dict())
         if on_progress is not None:
             on_progress(event)
         if deadline and time.monotonic() > deadline[0]:

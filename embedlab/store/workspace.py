@@ -15,26 +15,32 @@ timeout, so several processes (the app, its training jobs, the CLI) share it saf
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import re
 import shutil
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import EmbedlabError, InputError, NotFoundError
+from embedlab.store.disk import DiskFull, disk_full_message, is_disk_full
+from embedlab.store.records import (
+    AnalysisRecord,
+    ClassificationRecord,
+    CorpusRecord,
+    ModelRecord,
+    RunRecord,
+    check_name,
+    now,
+    slug,
+)
 
 if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
-    from embedlab.train.progress import ProgressEvent
 
 DEFAULT_HOME = ".embedlab"
 RUN_STATES = ("queued", "running", "done", "failed", "cancelled")
@@ -100,105 +106,15 @@ CREATE TABLE IF NOT EXISTS classifications (
     created TEXT NOT NULL,
     report TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS analyses (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS analyses_kind ON analyses (kind, id);
 """
-
-
-def now() -> str:
-    """The current UTC time as ISO 8601, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def slug(text: str) -> str:
-    """A file-system-safe short form of a name.
-
-    >>> slug("My Lee corpus (v2).txt")
-    'my-lee-corpus-v2-txt'
-    """
-    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return cleaned[:40] or "item"
-
-
-def check_name(name: str) -> str:
-    """A catalog name: 1–80 printable characters, no leading/trailing space.
-
-    >>> check_name("lee-w2v")
-    'lee-w2v'
-    """
-    name = (name or "").strip()
-    if not name:
-        raise InputError("The name is empty; give a name such as 'lee-word2vec'.")
-    if len(name) > 80 or not name.isprintable():
-        raise InputError(
-            f"The name '{name[:80]}' is not usable; use up to 80 printable characters."
-        )
-    return name
-
-
-@dataclass(frozen=True)
-class CorpusRecord:
-    """A corpus in the catalog: its folder holds corpus.txt, vocab.tsv and stats.json."""
-
-    id: int
-    name: str
-    path: Path
-    source: str
-    created: str
-    stats: dict[str, Any]
-
-    @property
-    def corpus_file(self) -> Path:
-        return self.path / "corpus.txt"
-
-
-@dataclass(frozen=True)
-class ModelRecord:
-    """A model in the catalog; `load_model` reads its vectors."""
-
-    id: int
-    name: str
-    path: Path
-    origin: str
-    corpus_id: int | None
-    corpus_name: str | None
-    run_id: int | None
-    vocab: int
-    dim: int
-    created: str
-    meta: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A training run: its config, state, timings and the model it made."""
-
-    id: int
-    model_name: str | None
-    corpus_id: int | None
-    algo: str
-    config: dict[str, Any]
-    status: str
-    pid: int | None
-    created: str
-    started: str | None
-    finished: str | None
-    error: str | None
-    model_id: int | None
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ClassificationRecord:
-    """A stored text-classification result; `report` is its JSON report."""
-
-    id: int
-    dataset: str
-    features: str
-    classifier: str
-    model_id: int | None
-    accuracy: float
-    macro_f1: float
-    created: str
-    report: dict[str, Any]
 
 
 class Workspace:
@@ -536,9 +452,9 @@ class Workspace:
             ).fetchone()[0]
         return int(ahead) + 1
 
-    def add_progress(self, run_id: int, event: ProgressEvent | Mapping[str, Any]) -> None:
-        """Append one progress event to a run."""
-        data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    def add_progress(self, run_id: int, event: Mapping[str, Any]) -> None:
+        """Append one progress event (a trainer's event as a dict) to a run."""
+        data = dict(event)
         with self._db() as db:
             seq = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM progress WHERE run_id = ?", (run_id,)
@@ -718,44 +634,54 @@ class Workspace:
         with self._db() as db:
             db.execute("DELETE FROM classifications WHERE id = ?", (result_id,))
 
+    # --- other analyses (language models, comparisons, saved views) ----------------------
+    def add_analysis(self, kind: str, name: str, payload: Mapping[str, Any]) -> AnalysisRecord:
+        """Store one analysis result as JSON under a kind ("lm", "compare", ...).
 
-class DiskFull(EmbedlabError, OSError):
-    """The disk (or a file-size limit) ran out while embedlab was writing."""
+        >>> import tempfile
+        >>> ws = Workspace(tempfile.mkdtemp())
+        >>> _ = ws.add_analysis("lm", "lee: random vs word2vec", {"test_perplexity": 212.5})
+        >>> [(r.kind, r.payload["test_perplexity"]) for r in ws.analyses("lm")]
+        [('lm', 212.5)]
+        """
+        data = json.dumps(_jsonable(dict(payload)), allow_nan=False)
+        with self._db() as db:
+            cur = db.execute(
+                "INSERT INTO analyses (kind, name, created, payload) VALUES (?,?,?,?)",
+                (kind, name, now(), data),
+            )
+            new_id = int(cur.lastrowid)
+        return self.analysis(new_id)
+
+    def analyses(self, kind: str | None = None) -> list[AnalysisRecord]:
+        """Stored analyses (of one kind), newest first."""
+        with self._db(write=False) as db:
+            if kind is None:
+                rows = db.execute("SELECT * FROM analyses ORDER BY id DESC").fetchall()
+            else:
+                rows = db.execute(
+                    "SELECT * FROM analyses WHERE kind = ? ORDER BY id DESC", (kind,)
+                ).fetchall()
+        return [_analysis_row(r) for r in rows]
+
+    def analysis(self, analysis_id: int) -> AnalysisRecord:
+        """One stored analysis by id."""
+        with self._db(write=False) as db:
+            row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No stored analysis with id {analysis_id} in the workspace.")
+        return _analysis_row(row)
+
+    def delete_analysis(self, analysis_id: int) -> None:
+        """Remove a stored analysis."""
+        self.analysis(analysis_id)
+        with self._db() as db:
+            db.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,))
 
 
-def is_disk_full(err: BaseException | None) -> bool:
-    """Whether an error (or the error that caused it) means no room was left to write:
-    a full disk, a quota, a file-size limit.
-
-    >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
-    True
-    >>> is_disk_full(FileNotFoundError(errno.ENOENT, "gone"))
-    False
-
-    numpy's writers report a short write without an errno:
-
-    >>> is_disk_full(OSError("100000 requested and 16352 written"))
-    True
-    """
-    seen = 0
-    while err is not None and seen < 10:
-        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            return True
-        if isinstance(err, OSError) and re.fullmatch(r"\d+ requested and \d+ written", str(err)):
-            return True
-        err, seen = err.__cause__ or err.__context__, seen + 1
-    return False
-
-
-def disk_full_message(what: str) -> str:
-    """The one sentence shown when the disk fills up while writing `what`.
-
-    >>> disk_full_message("the model could not be saved")
-    'The disk is full: the model could not be saved; free some space ... and try again.'
-    """
-    return (
-        f"The disk is full: {what}; free some space (or point EMBEDLAB_HOME at a bigger disk)"
-        " and try again."
+def _analysis_row(row: sqlite3.Row) -> AnalysisRecord:
+    return AnalysisRecord(
+        row["id"], row["kind"], row["name"], row["created"], json.loads(row["payload"])
     )
 
 

@@ -193,3 +193,13 @@ def test_derived_examples_never_repeat_a_question():
     toy = Embeddings(words, np.eye(len(words)))
     labels = [e.label for e in derived_examples(toy, n=5)]
     assert labels and len(labels) == len(set(labels))
+
+
+def test_an_expression_is_parsed_once_per_query(lee_emb, monkeypatch):
+    import embedlab.expressions as expressions
+
+    calls = []
+    real = expressions.parse
+    monkeypatch.setattr(expressions, "parse", lambda text: calls.append(text) or real(text))
+    result = explore.query(lee_emb, "police - man + government", k=3)
+    assert calls == ["police - man + government"] and len(result.neighbours) == 3
