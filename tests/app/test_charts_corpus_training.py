@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embedlab.app.charts.corpus import sentence_length_figure, zipf_figure, zipf_ranks
-from embedlab.app.charts.training import loss_figure
+from embedlab.app.charts.training import QUALITY_TITLE, loss_figure, training_figure
 
 
 def test_zipf_draws_a_large_vocabulary_with_few_points_and_every_top_word():
@@ -44,3 +44,22 @@ def test_sentence_lengths_without_a_tail_have_no_plus_label():
 def test_loss_figure_without_losses_is_empty_but_valid():
     fig = loss_figure([], epochs=3)
     assert len(fig.data[0].x) == 0 and fig.layout.xaxis.range == (0.5, 3.5)
+
+
+def test_training_figure_puts_quality_on_top_and_the_labelled_loss_below():
+    label = "gensim's running loss (approximate: one worker's share × 2 workers)"
+    fig = training_figure(
+        [(1, 9.0), (2, 9.5), (3, 8.0)], [(1, 0.60), (2, 0.62), (3, 0.65)], 3, label
+    )
+    quality, loss = fig.data
+    assert list(quality.y) == [0.60, 0.62, 0.65] and list(loss.y) == [9.0, 9.5, 8.0]
+    assert quality.yaxis == "y" and loss.yaxis == "y2"  # one panel each
+    assert [a.text for a in fig.layout.annotations] == [QUALITY_TITLE, label]
+    assert [s.y0 for s in fig.layout.shapes] == [0.5]  # the random-vectors line
+    assert fig.layout.xaxis.range == (0.5, 3.5)
+
+
+def test_training_figure_without_quality_is_the_loss_figure():
+    fig = training_figure([(1, 3.0)], [], epochs=2, loss_label="loss of one thread")
+    assert [t.name for t in fig.data] == ["loss"]
+    assert fig.layout.title.text == "loss of one thread"
