@@ -30,6 +30,8 @@ page = st.navigation(
             st.Page(PAGES / "analogies.py", title="Analogies", icon=":material/compare_arrows:"),
             st.Page(PAGES / "projection.py", title="Projection", icon=":material/scatter_plot:"),
             st.Page(PAGES / "axes.py", title="Axes", icon=":material/straighten:"),
+            st.Page(PAGES / "contexts.py", title="Contexts", icon=":material/blur_on:"),
+            st.Page(PAGES / "search.py", title="Search", icon=":material/search:"),
             st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
             st.Page(PAGES / "classify.py", title="Classify", icon=":material/category:"),
         ],

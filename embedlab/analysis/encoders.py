@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -183,3 +183,61 @@ def encode_cached(
     info = {"cached": False, "seconds": seconds, "device": device, "file": str(file)}
     info["precision"] = encode_precision(device)
     return vectors, info
+
+
+class TokenVectors(NamedTuple):
+    """One text's word pieces as the encoder's transformer saw them.
+
+    `pieces` are the tokenizer's pieces ('[CLS]', 'em', '##bed', ...), `offsets` their
+    character spans in the text (n × 2; (0, 0) for the special tokens) and `vectors` their
+    last hidden states (n × 384 float32: before the sentence model's pooling and normalising).
+    """
+
+    pieces: list[str]
+    offsets: np.ndarray
+    vectors: np.ndarray
+
+
+def token_vectors(
+    texts: Sequence[str],
+    device: str = "cpu",
+    encoder: str = "minilm",
+    batch_size: int = 32,
+) -> list[TokenVectors]:
+    """The word pieces of each text with their last hidden states, in float32.
+
+    Each text is cut at the encoder's `max_seq_length` (256 pieces); the transformer is the
+    one under the SentenceTransformer that `encode` uses, so a piece's vector is what the
+    sentence vector is pooled from.
+    """
+    import torch
+
+    model = load_encoder(device, encoder)
+    module = model[0]
+    tokenizer, transformer = module.tokenizer, module.auto_model
+    texts = [str(t) for t in texts]
+    out: list[TokenVectors] = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(
+                texts[start : start + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=model.max_seq_length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = batch.pop("offset_mapping").numpy()
+            inputs = {key: value.to(model.device) for key, value in batch.items()}
+            hidden = transformer(**inputs).last_hidden_state.float().cpu().numpy()
+            lengths = batch["attention_mask"].sum(dim=1).tolist()
+            for row, n in enumerate(lengths):
+                ids = batch["input_ids"][row, :n].tolist()
+                out.append(
+                    TokenVectors(
+                        tokenizer.convert_ids_to_tokens(ids),
+                        offsets[row, :n].astype(np.int64),
+                        np.ascontiguousarray(hidden[row, :n], dtype=np.float32),
+                    )
+                )
+    return out
