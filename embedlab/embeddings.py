@@ -278,8 +278,11 @@ class Embeddings:
         method: AnalogyMethod = "3cosadd",
         restrict: int | None = None,
         device: str | None = None,
+        include_inputs: bool = False,
     ) -> list[Neighbour]:
-        """ "a is to b as c is to ?": the k best answers, the three input words excluded.
+        """ "a is to b as c is to ?": the k best answers, the three input words excluded
+        (as gensim's `most_similar` does; `include_inputs` lists them too, and then b or c
+        often ranks first, which is why they are left out).
 
         3CosAdd ranks d by cos(d, b) − cos(d, a) + cos(d, c) and reports the cosine of d
         with b − a + c (unit vectors); 3CosMul (Levy & Goldberg, 2014) ranks by
@@ -287,7 +290,9 @@ class Embeddings:
         """
         k = positive_int(k, "k", maximum=MAX_K)
         restrict = positive_int(restrict, "restrict", allow_none=True)
-        results = self.analogies([(a, b, c)], k=k, method=method, restrict=restrict, device=device)
+        results = self.analogies(
+            [(a, b, c)], k, method, restrict, device, include_inputs=include_inputs
+        )
         return results[0]
 
     def analogies(
@@ -297,6 +302,7 @@ class Embeddings:
         method: AnalogyMethod = "3cosadd",
         restrict: int | None = None,
         device: str | None = None,
+        include_inputs: bool = False,
     ) -> list[list[Neighbour]]:
         """`analogy` for many questions in one pass over the vocabulary (benchmarks use it)."""
         import torch
@@ -311,7 +317,12 @@ class Embeddings:
         vecs = np.stack([np.stack([self.lookup(w).vector for w in q]) for q in questions])
         unit = vecs / np.maximum(np.linalg.norm(vecs, axis=2, keepdims=True), 1e-12)
         abc = torch.from_numpy(unit.astype(np.float32)).to(index.device)  # q × 3 × d
-        exclude = [{self._key_to_index[w] for w in q if w in self._key_to_index} for q in questions]
+        exclude = [
+            set()
+            if include_inputs
+            else {self._key_to_index[w] for w in q if w in self._key_to_index}
+            for q in questions
+        ]
         if method == "3cosadd":
             target = abc[:, 1] - abc[:, 0] + abc[:, 2]
             target = target / target.norm(dim=1, keepdim=True).clamp_min(1e-12)

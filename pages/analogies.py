@@ -24,9 +24,9 @@ def _examples(_emb: Embeddings, model: str, path: str) -> list[explore.ExampleAn
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _solve(
-    _emb: Embeddings, model: str, path: str, a: str, b: str, c: str
+    _emb: Embeddings, model: str, path: str, a: str, b: str, c: str, inputs: bool
 ) -> explore.AnalogyAnswer:
-    return explore.solve_analogy(_emb, a, b, c, k=5)
+    return explore.solve_analogy(_emb, a, b, c, k=5, include_inputs=inputs)
 
 
 def _use_example(a: str, b: str, c: str) -> None:
@@ -41,12 +41,17 @@ st.title("Analogies")
 st.caption(
     "“a is to b as c is to ?”: the answer d is the word whose vector best continues the "
     "offset from a to b when it starts at c, so man : king :: woman : ? asks for the word "
-    "near king − man + woman. The three input words are never answers."
+    "near king − man + woman. The three input words are left out of the answers, as in "
+    "gensim's most_similar, unless you ask for them."
 )
 emb = ui.require_model()
 record = ui.active_record()
 
 examples = _examples(emb, record.name, str(record.path))
+if "a" not in st.session_state:  # a link's words, else the first worked example
+    first = (examples[0].a, examples[0].b, examples[0].c) if examples else ("", "", "")
+    linked = [st.query_params.get(key) for key in "abc"]
+    _use_example(*(linked if all(linked) else first))
 if examples:
     st.caption(
         "Try an example (hover for the expected answer; :material/quiz: marks questions "
@@ -73,11 +78,17 @@ a = col_a.text_input("a", key="a", placeholder="man")
 b = col_b.text_input("is to b", key="b", placeholder="king")
 c = col_c.text_input("as c is to ?", key="c", placeholder="woman")
 
+st.query_params.update({"a": a, "b": b, "c": c})
+inputs = st.toggle(
+    "List the input words too",
+    key="an_inputs",
+    help="Without this, a, b and c are never answers (b or c is usually nearest the target).",
+)
 if not (a.strip() and b.strip() and c.strip()):
     st.info("Fill in a, b and c, or click an example above.")
 else:
     with ui.shown_errors():
-        answer = _solve(emb, record.name, str(record.path), a, b, c)
+        answer = _solve(emb, record.name, str(record.path), a, b, c, inputs)
         if answer.from_subwords:
             unseen = ", ".join(f"'{w}'" for w in answer.from_subwords)
             st.info(
@@ -101,17 +112,9 @@ else:
             )
             table = answer.table("3cosmul")
             st.dataframe(table, hide_index=True, column_config=_score_format(table))
-        key = (a.strip(), b.strip(), c.strip())
-        expected = next((e.expected for e in examples if (e.a, e.b, e.c) == key), None)
-        if expected is not None:
-            ranks = [answer.rank(expected, m) for m in ("3cosadd", "3cosmul")]
-            st.caption(
-                f"Expected answer: {escape_markdown(expected)}. "
-                + " · ".join(
-                    f"{name}: " + (f"rank {r}" if r else "not in the top 5")
-                    for name, r in zip(("3CosAdd", "3CosMul"), ranks, strict=True)
-                )
-            )
+        expected = explore.expected_rank_text(examples, answer, escape_markdown)
+        if expected:
+            st.caption(expected)
         if answer.picture is not None:
             st.plotly_chart(
                 analogy_figure(answer.picture.points()),

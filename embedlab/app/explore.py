@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -164,6 +164,24 @@ def example_words(emb: Embeddings, n: int = 6, among: int = 1000) -> list[str]:
     return picked
 
 
+CLASSIC_WORDS = ("king", "france", "music", "river", "computer", "government", "police")
+
+
+def default_query(emb: Embeddings) -> str:
+    """The word the Neighbours page starts with: a classic demo word the model knows, else
+    its first frequent content word.
+
+    >>> toy = Embeddings(["the", "police", "france"], np.eye(3))
+    >>> default_query(toy), default_query(Embeddings(["the", "harbour"], np.eye(2)))
+    ('france', 'harbour')
+    """
+    for word in CLASSIC_WORDS:
+        if word in emb:
+            return word
+    picked = example_words(emb, n=1)
+    return picked[0] if picked else ""
+
+
 def example_queries(emb: Embeddings, n: int = 6) -> list[str]:
     """A few example words, and one expression when a classic analogy fits the model.
 
@@ -271,8 +289,8 @@ def query(
 
     >>> toy = Embeddings(["king", "queen", "man", "woman"],
     ...     np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32))
-    >>> query(toy, "king", k=2).rows()
-    [('man', 0.99...), ('woman', 0.0...)]
+    >>> query(toy, "king", k=1).rows()
+    [('man', 0.99...)]
     >>> query(toy, "king - man + woman", metric="euclidean").metric_ignored
     True
     """
@@ -498,9 +516,16 @@ class AnalogyAnswer:
 
 
 def solve_analogy(
-    emb: Embeddings, a: str, b: str, c: str, k: int = 5, restrict: int | None = None
+    emb: Embeddings,
+    a: str,
+    b: str,
+    c: str,
+    k: int = 5,
+    restrict: int | None = None,
+    include_inputs: bool = False,
 ) -> AnalogyAnswer:
     """a is to b as c is to ?: the top k by 3CosAdd and by 3CosMul, and the 2D picture.
+    The input words are left out of the answers unless `include_inputs`.
 
     >>> toy = Embeddings(["king", "queen", "man", "woman"],
     ...     np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32))
@@ -515,11 +540,12 @@ def solve_analogy(
     a, b, c = words
     found = lookup_all(emb, words)
     restrict = int(restrict) if restrict else None
-    add = emb.analogy(a, b, c, k=k, method="3cosadd", restrict=restrict)
-    mul = emb.analogy(a, b, c, k=k, method="3cosmul", restrict=restrict)
+    add = emb.analogy(a, b, c, k, "3cosadd", restrict, include_inputs=include_inputs)
+    mul = emb.analogy(a, b, c, k, "3cosmul", restrict, include_inputs=include_inputs)
     picture = None
-    if add:
-        d = add[0].word
+    answer = next((n.word for n in add if n.word not in words), None)
+    if answer is not None:
+        d = answer
         xy, kept = analogy_plane(
             np.stack([found[a].vector, found[b].vector, found[c].vector, emb.vector(d)])
         )
@@ -528,6 +554,31 @@ def solve_analogy(
         )
     subwords = [w for w in dict.fromkeys(words) if found[w].from_subwords]
     return AnalogyAnswer(a, b, c, add, mul, picture, subwords)
+
+
+def expected_rank_text(
+    examples: Sequence[ExampleAnalogy],
+    answer: AnalogyAnswer,
+    shown: Callable[[str], str] = str,
+) -> str | None:
+    """Where each method ranked the expected answer, when the question is a known example
+    (`shown` formats the word, e.g. escaped for Markdown).
+
+    >>> toy = Embeddings(["king", "queen", "man", "woman"],
+    ...     np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32))
+    >>> ex = ExampleAnalogy("man", "king", "woman", "queen", "classic")
+    >>> expected_rank_text([ex], solve_analogy(toy, "man", "king", "woman", k=1))
+    'Expected answer: queen. 3CosAdd: rank 1 · 3CosMul: rank 1'
+    """
+    key = (answer.a, answer.b, answer.c)
+    expected = next((e.expected for e in examples if (e.a, e.b, e.c) == key), None)
+    if expected is None:
+        return None
+    ranks = [answer.rank(expected, m) for m in ("3cosadd", "3cosmul")]
+    return f"Expected answer: {shown(expected)}. " + " · ".join(
+        f"{name}: " + (f"rank {r}" if r else f"not in the top {len(answer.add)}")
+        for name, r in zip(("3CosAdd", "3CosMul"), ranks, strict=True)
+    )
 
 
 # --- odd one out -------------------------------------------------------------------------

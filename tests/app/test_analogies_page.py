@@ -18,7 +18,9 @@ def _answers(at):
 def test_three_words_give_two_tables_and_a_picture(lee_home):
     at = open_page("analogies")
     assert not at.exception and not at.error
-    assert at.info  # the prompt to fill in a, b and c
+    assert [at.text_input(key=k).value for k in "abc"] == ["man", "king", "woman"]
+    assert len(at.dataframe) == 2  # the first worked example, without a click
+    assert at.query_params["b"] == "king"
     at = _fill(at, "police", "officers", "government")
     assert not at.exception and not at.error
     add, mul = at.dataframe[0].value, at.dataframe[1].value
@@ -50,13 +52,20 @@ def test_unknown_words_are_named_with_suggestions(lee_home):
     assert not at.dataframe
 
 
+def test_the_input_words_are_listed_only_when_asked(lee_home):
+    at = _fill(open_page("analogies"), "police", "officers", "government")
+    assert not _answers(at)[0] & {"police", "officers", "government"}
+    at = at.toggle(key="an_inputs").set_value(True).run()
+    assert not at.exception and _answers(at)[0] & {"officers", "government"}
+
+
 def test_odd_one_out(lee_home):
     at = open_page("analogies")
     words = ["police", "officers", "arrested", "cricket"]
     at = at.text_input(key="odd").input(", ".join(words)).run()
     assert not at.exception and not at.error
     assert at.metric[0].value in words
-    table = at.dataframe[0].value
+    table = at.dataframe[-1].value
     assert set(table["word"]) == set(words) and table["word"].iloc[0] == at.metric[0].value
 
     at = at.text_input(key="odd").input("police officers").run()

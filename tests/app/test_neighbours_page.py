@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app_helpers import DEMO_MODEL, open_page
+from app_helpers import DEMO_MODEL, new_app, open_page
 
+from embedlab.app.explore import CLASSIC_WORDS
 from embedlab.store.workspace import Workspace
 
 
@@ -59,8 +60,19 @@ def test_a_malformed_expression_shows_the_parser_message(lee_home):
     assert "Cannot read 'police +'" in at.error[0].value
 
 
-def test_an_empty_query_offers_example_words_one_click_away(lee_home):
+def test_the_page_starts_on_a_word_and_a_link_names_its_own(lee_home):
     at = open_page("neighbours")
+    word = at.text_input(key="query").value
+    assert not at.exception and word in CLASSIC_WORDS
+    assert len(at.dataframe[0].value) == 10 and at.query_params["q"] == word
+    linked = new_app()
+    linked.query_params["q"] = "police"
+    linked = linked.run().switch_page("pages/neighbours.py").run()
+    assert linked.text_input(key="query").value == "police" and len(linked.dataframe) == 1
+
+
+def test_an_empty_query_offers_example_words_one_click_away(lee_home):
+    at = _ask(open_page("neighbours"), "")
     assert not at.exception and not at.error
     examples = at.pills(key="nb_examples")
     assert len(examples.options) >= 3 and "government" in examples.options
