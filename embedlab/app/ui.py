@@ -36,6 +36,7 @@ PagesManager.uses_pages_directory = False
 ACTIVE = "active_model"
 _NEXT_ACTIVE = "_next_active_model"
 _SHELL = "_shell_drawn"  # set by sidebar(), which app.py runs before any page
+_RECORD = "_active_record"  # the active model's catalog row: sidebar() finds it once per run
 log = logging.getLogger("embedlab.app")
 
 
@@ -104,13 +105,22 @@ def set_active_model(name: str) -> None:
 
 
 def active_record() -> ModelRecord | None:
-    """The catalog record of the active model, if there is one."""
+    """The catalog record of the active model, if there is one.
+
+    The sidebar, which runs first in every run, finds it in the catalog listing it draws
+    anyway and keeps it for the run; the page then reads it from there, not from the catalog.
+    """
     _ensure_shell()
     name = st.session_state.get(ACTIVE)
     if not name:
         return None
+    kept = st.session_state.get(_RECORD)
+    if isinstance(kept, ModelRecord) and kept.name == name:
+        return kept
     ws = workspace()
-    return ws.model(name) if ws.has_model(name) else None
+    record = ws.model(name) if ws.has_model(name) else None
+    st.session_state[_RECORD] = record
+    return record
 
 
 def active_model() -> Embeddings | None:
@@ -119,16 +129,22 @@ def active_model() -> Embeddings | None:
     return None if record is None else load_model(record)
 
 
-def require_model() -> Embeddings:
-    """The active model; without one, say how to get one and stop the page."""
-    emb = active_model()
-    if emb is None:
+def require_active() -> tuple[ModelRecord, Embeddings]:
+    """The active model's record and vectors; without one, say how to get one and stop."""
+    record = active_record()
+    if record is None:
         st.info(
             "No model is active yet. Train one on the **Train** page (the demo corpus takes "
             "seconds) or load a pretrained file on the **Models** page."
         )
         st.stop()
-    return emb
+    assert record is not None
+    return record, load_model(record)
+
+
+def require_model() -> Embeddings:
+    """The active model; without one, say how to get one and stop the page."""
+    return require_active()[1]
 
 
 @contextmanager
@@ -140,6 +156,18 @@ def shown_errors() -> Iterator[None]:
         st.error(escape_markdown(err))
 
 
+def default_model(names: list[str]) -> str | None:
+    """The model a new session starts on: the pretrained English model when the workspace
+    has it (the classic demos work on it), else the newest.
+
+    >>> default_model(["lee-demo", "minilm-static"]), default_model(["a", "b"]), default_model([])
+    ('minilm-static', 'a', None)
+    """
+    from embedlab.jobs.bootstrap import PRETRAINED
+
+    return PRETRAINED if PRETRAINED in names else (names[0] if names else None)
+
+
 def sidebar() -> None:
     """The sidebar every page shares: workspace, active model and its facts, device."""
     from embedlab.device import describe_device
@@ -148,9 +176,10 @@ def sidebar() -> None:
     ws = workspace()
     if _NEXT_ACTIVE in st.session_state:
         st.session_state[ACTIVE] = st.session_state.pop(_NEXT_ACTIVE)
-    names = [m.name for m in ws.models()]
+    records = {m.name: m for m in ws.models()}  # the run's one catalog look-up of models
+    names = list(records)
     if st.session_state.get(ACTIVE) not in names:
-        st.session_state[ACTIVE] = names[0] if names else None
+        st.session_state[ACTIVE] = default_model(names)
     with st.sidebar:
         st.selectbox(
             "Active model",
@@ -159,7 +188,8 @@ def sidebar() -> None:
             placeholder="No model yet",
             help="Every page explores this model; the Train and Models pages add more.",
         )
-        record = active_record()
+        record = records.get(st.session_state.get(ACTIVE) or "")
+        st.session_state[_RECORD] = record
         if record is not None:
             origin = record.meta.get("description") or record.meta.get("format") or record.origin
             st.caption(
