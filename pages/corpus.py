@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from embedlab.app import jobs as app_jobs
+from embedlab.app import corpus as corpus_view
 from embedlab.app import ui
 from embedlab.app.charts.corpus import sentence_length_figure, zipf_figure
 from embedlab.app.markup import escape_markdown
@@ -31,8 +31,8 @@ def _zipf(path: str):  # noqa: ANN202 - a plotly Figure
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _coverage(path: str, min_count: int) -> app_jobs.Coverage:
-    return app_jobs.coverage(_vocab(path), min_count)
+def _coverage(path: str, min_count: int) -> corpus_view.Coverage:
+    return corpus_view.coverage(_vocab(path), min_count)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -162,7 +162,7 @@ if use_demo:
         if created:
             st.success(
                 f"Added the demo corpus **{escape_markdown(record.name)}** "
-                f"({app_jobs.count_of(record.stats['documents'], 'document')})."
+                f"({corpus_view.count_of(record.stats['documents'], 'document')})."
             )
         else:
             st.info(
@@ -172,7 +172,7 @@ if use_demo:
 
 if ingest and files:
     bar = st.progress(0.0, text="Reading and cleaning the text…")
-    records, errors = app_jobs.ingest_uploads(
+    records, errors = corpus_view.ingest_uploads(
         ws,
         [(f.name, f.getvalue()) for f in files],
         name,
@@ -189,8 +189,8 @@ if ingest and files:
     if records:
         added = ", ".join(f"**{escape_markdown(r.name)}**" for r in records)
         message = f"Added {added}: " + "; ".join(
-            f"{app_jobs.count_of(r.stats['documents'], 'document')}, "
-            f"{app_jobs.count_of(r.stats['tokens'], 'token')}"
+            f"{corpus_view.count_of(r.stats['documents'], 'document')}, "
+            f"{corpus_view.count_of(r.stats['tokens'], 'token')}"
             for r in records
         )
         st.session_state[SELECT] = records[-1].name
@@ -221,7 +221,7 @@ stats = record.stats
 path = str(record.path)
 
 with ui.shown_errors():
-    options_used = app_jobs.options_summary(_options(path))
+    options_used = corpus_view.options_summary(_options(path))
     st.caption(
         f"From {escape_markdown(Path(record.source).name)} · added {record.created[:10]} · "
         f"{escape_markdown(options_used)}"
@@ -255,7 +255,7 @@ with ui.shown_errors():
     with top_col:
         st.markdown("**Most frequent words**")
         st.dataframe(
-            app_jobs.top_words_table(stats["top_words"], stats["tokens"]),
+            corpus_view.top_words_table(stats["top_words"], stats["tokens"]),
             hide_index=True,
             height=420,
             column_config={

@@ -6,12 +6,14 @@ from typing import Any
 
 import streamlit as st
 
-from embedlab.app import jobs as app_jobs
-from embedlab.app import ui
+from embedlab.app import corpus as corpus_view
+from embedlab.app import train as train_view
+from embedlab.app import train_form, ui
 from embedlab.app.charts.training import loss_figure
 from embedlab.app.markup import escape_markdown
 from embedlab.errors import EmbedlabError, NotFoundError
 from embedlab.ingest.corpus import read_vocab
+from embedlab.jobs import status as run_state
 from embedlab.jobs.process import cancel_job, default_model_name
 from embedlab.train import algorithms
 
@@ -28,12 +30,12 @@ def _vocab(path: str) -> list[tuple[str, int]]:  # shared and read-only: never m
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _coverage(path: str, min_count: int) -> app_jobs.Coverage:
-    return app_jobs.coverage(_vocab(path), min_count)
+def _coverage(path: str, min_count: int) -> corpus_view.Coverage:
+    return corpus_view.coverage(_vocab(path), min_count)
 
 
 def field_ui(
-    spec: app_jobs.FieldSpec, default: Any, disabled: bool = False, prefix: str = "train"
+    spec: train_form.FieldSpec, default: Any, disabled: bool = False, prefix: str = "train"
 ) -> Any:
     """One setting's widget, its one-line explanation under it; returns its value."""
     key = f"{prefix}_{spec.name}"
@@ -70,14 +72,14 @@ def field_ui(
 
 def settings_ui(algo: str, corpus_path: str, tokens: int) -> dict[str, Any]:
     """The algorithm's settings (built from TrainConfig's fields), main ones first."""
-    defaults = app_jobs.default_values(tokens, algo)
+    defaults = train_form.default_values(tokens, algo)
     # word2vec and fasttext share their widgets; another algorithm (GloVe wants its own
     # learning rate and more epochs) gets its own, so its suggested values show.
     prefix = "train" if algo in ("word2vec", "fasttext") else f"train_{algo}"
     values: dict[str, Any] = {}
-    fields = app_jobs.form_fields(algo)
+    fields = train_form.form_fields(algo)
 
-    def grid(specs: list[app_jobs.FieldSpec]) -> None:
+    def grid(specs: list[train_form.FieldSpec]) -> None:
         for start in range(0, len(specs), 3):
             for col, spec in zip(st.columns(3), specs[start : start + 3], strict=False):
                 with col:
@@ -102,7 +104,7 @@ def settings_ui(algo: str, corpus_path: str, tokens: int) -> dict[str, Any]:
     return values
 
 
-def run_panel(view: app_jobs.RunView) -> None:
+def run_panel(view: run_state.RunView) -> None:
     """A run's progress bar (with Cancel while it runs), speed, times and loss curve."""
     title = f"Run {view.id}" + (f": {view.model_name}" if view.model_name else "")
     st.subheader(title)
@@ -125,13 +127,13 @@ def run_panel(view: app_jobs.RunView) -> None:
     cols = st.columns(3)
     cols[0].metric(
         "Words per second",
-        app_jobs.format_rate(view.words_per_sec),
+        run_state.format_rate(view.words_per_sec),
         help="Corpus words trained per second: how fast this machine goes.",
     )
-    cols[1].metric("Elapsed", app_jobs.format_seconds(view.elapsed))
+    cols[1].metric("Elapsed", run_state.format_seconds(view.elapsed))
     cols[2].metric(
         "Time left" if view.active else "Epochs",
-        app_jobs.format_seconds(view.eta) if view.active else f"{view.epoch}/{view.epochs}",
+        run_state.format_seconds(view.eta) if view.active else f"{view.epoch}/{view.epochs}",
     )
     if view.losses:
         st.markdown("**Loss after each epoch**")
@@ -152,13 +154,13 @@ def run_panel(view: app_jobs.RunView) -> None:
 def live_run(run_id: int) -> None:
     """Polls the run every second; when it ends, reruns the whole page to show the result."""
     ws = ui.workspace()
-    view = app_jobs.run_view(ws, run_id, st.session_state.get(PIDS, {}).get(run_id))
+    view = run_state.run_view(ws, run_id, st.session_state.get(PIDS, {}).get(run_id))
     if not view.active:
         st.rerun()  # the whole page: the result, the sidebar's active model, the Start button
     run_panel(view)
 
 
-def finished_run(view: app_jobs.RunView) -> None:
+def finished_run(view: run_state.RunView) -> None:
     """The outcome of a run that has ended: the model, or why there is none."""
     ws = ui.workspace()
     if view.status == "done" and view.model_name and ws.has_model(view.model_name):
@@ -205,11 +207,11 @@ if not corpora:
     )
     st.stop()
 
-run_id = app_jobs.parse_run_id(st.query_params.get("run")) or st.session_state.get(WATCHED)
+run_id = run_state.parse_run_id(st.query_params.get("run")) or st.session_state.get(WATCHED)
 view = None
 if run_id is not None:
     try:
-        view = app_jobs.run_view(ws, run_id, st.session_state.get(PIDS, {}).get(run_id))
+        view = run_state.run_view(ws, run_id, st.session_state.get(PIDS, {}).get(run_id))
     except NotFoundError:
         run_id = None
 if run_id is None:
@@ -237,9 +239,9 @@ with top[1]:
     algo = st.selectbox(
         "Algorithm",
         algorithms(),
-        format_func=app_jobs.algo_label,
+        format_func=train_form.algo_label,
         key="train_algo",
-        help="Which trainer learns the vectors.",
+        help=train_form.algorithms_help(),
     )
 record = next(c for c in corpora if c.name == corpus)
 
@@ -257,7 +259,7 @@ st.caption(
 name_col, start_col = st.columns([2, 1], vertical_alignment="bottom")
 with name_col:
     try:
-        suggested = default_model_name(corpus, app_jobs.build_config(algo, values))
+        suggested = default_model_name(corpus, train_form.build_config(algo, values))
     except EmbedlabError:  # a bad setting: Start says which
         suggested = f"{corpus}-{algo}"
     model_name = st.text_input(
@@ -271,12 +273,12 @@ with start_col:
     start = st.button("Start training", key="train_start", type="primary", disabled=busy)
 if busy:
     st.caption("A run from this page is still going: wait for it or cancel it to start another.")
-st.caption(app_jobs.job_limits_text())
+st.caption(run_state.job_limits_text())
 
 if start and not busy:
     with ui.shown_errors():
-        config = app_jobs.build_config(algo, values)
-        new_id, pid = app_jobs.start_run(ws, corpus, config, model_name)
+        config = train_form.build_config(algo, values)
+        new_id, pid = train_view.start_run(ws, corpus, config, model_name)
         st.session_state.setdefault(PIDS, {})[new_id] = pid
         st.session_state.setdefault(SEEN_ACTIVE, set()).add(new_id)
         st.session_state[WATCHED] = new_id
@@ -290,16 +292,16 @@ if view is not None:
     else:
         finished_run(view)
 
-others = app_jobs.active_runs(ws, exclude=[run_id] if run_id else [])
+others = run_state.active_runs(ws, exclude=[run_id] if run_id else [])
 if others:
     st.markdown("**Other runs in progress**")
     st.caption(
         "Started in another tab or by another user: they go on whatever you do here, "
         "and they share this machine's CPU with yours."
     )
-    st.dataframe(app_jobs.runs_table(ws, runs=others), hide_index=True, key="train_others")
+    st.dataframe(train_view.runs_table(ws, runs=others), hide_index=True, key="train_others")
 
-runs = app_jobs.runs_table(ws, limit=10)
+runs = train_view.runs_table(ws, limit=10)
 if len(runs):
     st.markdown("**Recent runs**")
     st.dataframe(runs, hide_index=True, key="train_recent")

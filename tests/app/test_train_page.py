@@ -7,7 +7,7 @@ import time
 import pytest
 from app_helpers import DEMO_MODEL, new_app
 
-from embedlab.app.jobs import algo_label
+from embedlab.app.train_form import algo_label
 from embedlab.jobs.process import cancel_job, create_training_run
 from embedlab.store.workspace import Workspace
 from embedlab.train import TRAINERS, TrainConfig, algorithms, register_trainer

@@ -239,6 +239,26 @@ def test_analogy_methods(capsys, trained):
         assert len(words) == 5 and not {"man", "woman", "president"} & set(words)
 
 
+def test_analogy_scores_are_labelled_by_method(capsys, trained):
+    for method, label in (("3cosadd", "cosine"), ("3cosmul", "3cosmul score")):
+        code, out, _ = run(
+            capsys,
+            "--home",
+            str(trained),
+            "analogy",
+            "lee-sg",
+            "man",
+            "woman",
+            "president",
+            "--method",
+            method,
+        )
+        assert code == 0
+        title, header = out.splitlines()[:2]
+        assert f"({method}, lee-sg)" in title
+        assert header.split() == ["#", "word", *label.split()]
+
+
 def test_similarity_and_odd_one_out(capsys, trained):
     code, out, _ = run(
         capsys, "--home", str(trained), "similarity", "lee-sg", "police", "police", "--json"

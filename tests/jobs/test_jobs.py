@@ -109,7 +109,7 @@ def test_a_queued_run_is_cancelled_at_once(ws):
 
 @pytest.mark.slow
 def test_a_job_waits_for_a_free_slot_and_shows_its_place(ws, monkeypatch):
-    from embedlab.app.jobs import run_status, run_view
+    from embedlab.jobs.status import run_status, run_view
 
     monkeypatch.setenv("EMBEDLAB_MAX_JOBS", "1")  # the children inherit it
     first = create_training_run(ws, "lee", LONG, name="first")
@@ -192,9 +192,9 @@ def test_a_job_over_the_time_limit_is_stopped_and_lists_nothing(ws, monkeypatch)
     assert run.error.startswith("The run was stopped after 2 seconds")
     assert "EMBEDLAB_MAX_JOB_SECONDS" in run.error
     assert ws.models() == []
-    from embedlab.app.jobs import _seconds_between
+    from embedlab.jobs.status import seconds_between
 
-    assert 2 <= _seconds_between(run.started, run.finished) < 10  # the alarm, not the backstop
+    assert 2 <= seconds_between(run.started, run.finished) < 10  # the alarm, not the backstop
 
 
 def test_the_time_limit_holds_in_process_too(ws, monkeypatch):

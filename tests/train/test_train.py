@@ -438,6 +438,38 @@ def test_a_registered_trainer_is_dispatched_to(tmp_path: Path) -> None:
     assert "doubler" not in algorithms()
 
 
+def test_a_registered_trainer_brings_its_label_and_help_to_the_config() -> None:
+    from embedlab.train.config import settings
+    from embedlab.train.registry import ABOUT, algo_label
+
+    def toy(corpus: Path, config: TrainConfig, tracker: ProgressTracker) -> Embeddings:
+        raise NotImplementedError
+
+    register_trainer("toy", toy, label="Toy", help="learns nothing")
+    try:
+        assert algo_label("toy") == "Toy: learns nothing"
+        assert ("toy", "Toy: learns nothing") in settings()["algo"].options()
+        TrainConfig(algo="toy").validate()
+    finally:
+        del TRAINERS["toy"], ABOUT["toy"]
+    with pytest.raises(InputError, match="Unknown algo 'toy'"):
+        TrainConfig(algo="toy").validate()
+
+
+def test_the_registry_does_not_import_the_config() -> None:
+    """config asks the registry for the algorithms; the registry never imports config back."""
+    import ast
+
+    import embedlab.train.registry as registry
+
+    tree = ast.parse(Path(registry.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    assert "embedlab.train.config" not in imported
+    assert not any(m == "embedlab.train" for m in imported)
+
+
 def test_importing_train_is_light() -> None:
     code = "import sys, embedlab.train; print(sorted({'gensim', 'torch'} & set(sys.modules)))"
     result = subprocess.run(
