@@ -15,7 +15,6 @@ from embedlab.app import ui
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="embedlab", page_icon=":material/explore:", layout="wide")
-ui.sidebar()
 page = st.navigation(
     {
         "Build": [
@@ -29,12 +28,17 @@ page = st.navigation(
             st.Page(PAGES / "neighbours.py", title="Neighbours", icon=":material/hub:"),
             st.Page(PAGES / "analogies.py", title="Analogies", icon=":material/compare_arrows:"),
             st.Page(PAGES / "projection.py", title="Projection", icon=":material/scatter_plot:"),
+            st.Page(PAGES / "compare.py", title="Compare", icon=":material/difference:"),
             st.Page(PAGES / "axes.py", title="Axes", icon=":material/straighten:"),
             st.Page(PAGES / "contexts.py", title="Contexts", icon=":material/blur_on:"),
             st.Page(PAGES / "search.py", title="Search", icon=":material/search:"),
+            st.Page(
+                PAGES / "language_model.py", title="Language model", icon=":material/psychology:"
+            ),
             st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
             st.Page(PAGES / "classify.py", title="Classify", icon=":material/category:"),
         ],
     }
 )
+ui.sidebar()  # after the navigation, so the tour's links name registered pages
 ui.guarded(page)

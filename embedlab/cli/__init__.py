@@ -28,6 +28,7 @@ from embedlab.cli import (
     corpora,
     evaluate,
     explore,
+    lm,
     models,
     search,
     train,
@@ -56,11 +57,12 @@ COMMANDS = [
     axes,
     contexts,
     search,
+    lm,
     bundle,
 ]
 # Command modules other engineers are adding: each is registered when its file exists.
 # TODO(lead): once they have all landed, import them above and list them in COMMANDS.
-COMING = ["project", "lm"]
+COMING = ["project"]
 
 
 def _command_modules() -> list:
