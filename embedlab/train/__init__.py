@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import InputError
+from embedlab.ingest.corpus import CORPUS_FILE
 from embedlab.train import (
     gensim_trainers,  # noqa: F401 - registers word2vec and fasttext
     glove,  # noqa: F401 - registers glove
@@ -34,19 +35,19 @@ __all__ = [
     "TrainConfig",
     "Trainer",
     "algorithms",
-    "corpus_file",
+    "training_file",
     "register_trainer",
     "train",
 ]
 
-CORPUS_FILE = "corpus.txt"
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip", ".7z")
 
 
-def corpus_file(corpus: str | os.PathLike[str]) -> Path:
-    """The text file to train on: `corpus` itself, or the corpus.txt in a corpus folder.
+def training_file(corpus: str | os.PathLike[str]) -> Path:
+    """The text file to train on (`ingest.corpus.corpus_file` of `corpus`), checked: it
+    exists, is plain text (not compressed) and is not empty.
 
-    >>> corpus_file("no/such/corpus")
+    >>> training_file("no/such/corpus")
     Traceback (most recent call last):
     ...
     embedlab.errors.InputError: The corpus 'no/such/corpus' does not exist; check the path.
@@ -119,7 +120,7 @@ def train(
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}.")
     config.validate()
-    file = corpus_file(corpus)
+    file = training_file(corpus)
     trainer = TRAINERS[config.algo]
     tracker = ProgressTracker(config.epochs, on_progress)
     emb = trainer(file, config, tracker)
