@@ -48,10 +48,11 @@ emb = ui.require_model()
 record = ui.active_record()
 
 examples = _examples(emb, record.name, str(record.path))
-if "a" not in st.session_state:  # a link's words, else the first worked example
-    first = (examples[0].a, examples[0].b, examples[0].c) if examples else ("", "", "")
-    linked = [st.query_params.get(key) for key in "abc"]
-    _use_example(*(linked if all(linked) else first))
+linked = ui.linked_params("analogies", ["a", "b", "c"])
+if linked and len(linked) == 3:  # a link's words, else the first worked example
+    _use_example(linked["a"], linked["b"], linked["c"])
+elif "a" not in st.session_state:
+    _use_example(*((examples[0].a, examples[0].b, examples[0].c) if examples else "   "))
 if examples:
     st.caption(
         "Try an example (hover for the expected answer; :material/quiz: marks questions "
@@ -78,7 +79,7 @@ a = col_a.text_input("a", key="a", placeholder="man")
 b = col_b.text_input("is to b", key="b", placeholder="king")
 c = col_c.text_input("as c is to ?", key="c", placeholder="woman")
 
-st.query_params.update({"a": a, "b": b, "c": c})
+ui.keep_in_url("analogies", {"a": a, "b": b, "c": c})
 inputs = st.toggle(
     "List the input words too",
     key="an_inputs",

@@ -47,8 +47,9 @@ st.caption(
 )
 emb = ui.require_model()
 record = ui.active_record()
-if QUERY not in st.session_state:  # a link's word, else a classic word the model knows
-    st.session_state[QUERY] = st.query_params.get("q") or explore.default_query(emb)
+linked = ui.linked_params("neighbours", ["q"])
+if linked or QUERY not in st.session_state:  # a link's word, else a classic word the model knows
+    st.session_state[QUERY] = (linked or {}).get("q") or explore.default_query(emb)
 
 text = st.text_input(
     "A word or an expression",
@@ -57,7 +58,7 @@ text = st.text_input(
     placeholder="e.g. police, or king - man + woman",
     help="Suggestions from the vocabulary appear below as you type; click one to use it.",
 )
-st.query_params["q"] = text
+ui.keep_in_url("neighbours", {"q": text})
 prefix = explore.last_word(text)
 completions = explore.suggest_words(emb, prefix, n=8, include_exact=False) if prefix else []
 if completions:

@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from embedlab.app.jobs import upload_too_big
+from embedlab.app.corpus import upload_too_big
 from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
 from embedlab.errors import EmbedlabError, InputError
@@ -178,6 +178,14 @@ def sidebar() -> None:
         st.session_state[ACTIVE] = st.session_state.pop(_NEXT_ACTIVE)
     records = {m.name: m for m in ws.models()}  # the run's one catalog look-up of models
     names = list(records)
+    linked = linked_params("model", ["model"])
+    if linked and linked["model"] in names:  # a link names its model
+        st.session_state[ACTIVE] = linked["model"]
+    elif linked:
+        st.warning(
+            f"The link names the model '{escape_markdown(linked['model'])}', which this "
+            "workspace does not have; showing another model."
+        )
     if st.session_state.get(ACTIVE) not in names:
         st.session_state[ACTIVE] = default_model(names)
     with st.sidebar:
@@ -200,6 +208,48 @@ def sidebar() -> None:
             )
         st.caption(f"Compute: {describe_device()}")
         st.caption(f"Workspace: `{ws.root}`")
+        _tour(names)
+    keep_in_url("model", {"model": st.session_state.get(ACTIVE) or ""})
+
+
+def _tour(models: list[str]) -> None:
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    from embedlab.app.tour import steps
+
+    with st.expander("Tour: five minutes", icon=":material/school:"):
+        for step in steps(models):
+            try:
+                st.page_link(
+                    f"pages/{step.page}.py",
+                    label=step.label,
+                    query_params=step.params,
+                    help=step.sentence,
+                )
+            except StreamlitPageNotFoundError:  # a page this app does not register
+                continue
+            st.caption(step.sentence)
+
+
+def linked_params(scope: str, keys: list[str]) -> dict[str, str] | None:
+    """The query parameters a link brought (not the ones `keep_in_url` wrote on the last
+    run of this scope), or None: a page applies them once, then the widgets rule.
+    """
+    current = {k: v for k in keys if (v := st.query_params.get(k))}
+    if not current or current == st.session_state.get(f"_url_{scope}"):
+        return None
+    st.session_state[f"_url_{scope}"] = current
+    return current
+
+
+def keep_in_url(scope: str, values: dict[str, str]) -> None:
+    """Write a view's state into the URL, so a copied link reopens it."""
+    kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
+    for key in values:
+        if key not in kept:
+            st.query_params.pop(key, None)
+    st.query_params.update(kept)
+    st.session_state[f"_url_{scope}"] = kept
 
 
 def guarded(page: st.navigation) -> None:  # type: ignore[valid-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import open_page
+from app_helpers import new_app, open_page
 
 from embedlab.jobs.bootstrap import PRETRAINED, pending_steps, prepare, warm_up
 from embedlab.store.workspace import Workspace
@@ -45,3 +45,27 @@ def test_the_warm_up_fills_evaluate_and_classify_and_is_done_once(first_start):
     again = []
     warm_up(ws, say=again.append)
     assert again == ["warm-up done"]
+
+
+def test_the_tour_links_each_step_to_its_worked_example(first_start):
+    at = open_page("neighbours")
+    links = [el for el in at.sidebar.get("page_link")]
+    assert len(links) == 4  # the comparison step appears once there are two models
+    assert [link.proto.page.split("/")[-1] for link in links][:2] == ["neighbours", "analogies"]
+    steps = {link.proto.page.split("/")[-1]: link.proto.query_string for link in links}
+    assert "q=king" in steps["neighbours"] and "c=woman" in steps["analogies"]
+
+
+def test_a_link_picks_its_model_and_an_unknown_one_is_one_sentence(lee_home):
+    Workspace(lee_home).add_model(
+        Workspace(lee_home).load_model("lee-demo").with_meta(name="copy"), name="copy"
+    )
+    at = new_app()
+    at.query_params["model"] = "copy"
+    at = at.run()
+    assert at.sidebar.selectbox[0].value == "copy" and not at.warning
+    at = new_app()
+    at.query_params["model"] = "no-such-model"
+    at = at.run()
+    assert len(at.warning) == 1 and "no-such-model" in at.warning[0].value
+    assert not at.exception
