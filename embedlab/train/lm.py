@@ -52,7 +52,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -61,6 +61,7 @@ import numpy as np
 
 from embedlab.errors import InputError, NotFoundError
 from embedlab.train.progress import ProgressTracker
+from embedlab.train.vocab import token_lines
 
 if TYPE_CHECKING:
     import torch
@@ -379,22 +380,9 @@ def _build_module(vocab_size: int, embedding_dim: int, config: LMConfig) -> torc
 
 
 # --- data -------------------------------------------------------------------------------------
-def _lines(file: Path) -> Iterator[list[str]]:
-    try:
-        with open(file, encoding="utf-8") as fh:
-            for line in fh:
-                tokens = line.split()
-                if tokens:
-                    yield tokens
-    except UnicodeDecodeError:
-        raise InputError(
-            f"The corpus file '{file}' is not valid UTF-8; ingest it with `embedlab ingest`."
-        ) from None
-
-
 def _split(file: Path, config: LMConfig) -> np.ndarray:
     """Each sentence's split: 0 train, 1 valid, 2 test, -1 left out of the slice."""
-    lengths = np.fromiter((len(t) for t in _lines(file)), dtype=np.int64)
+    lengths = np.fromiter((len(t) for t in token_lines(file)), dtype=np.int64)
     n = len(lengths)
     if n < 3:
         raise InputError(
@@ -426,7 +414,7 @@ def _split(file: Path, config: LMConfig) -> np.ndarray:
 
 def _vocabulary(file: Path, split: np.ndarray, config: LMConfig) -> tuple[str, ...]:
     counts: Counter[str] = Counter()
-    for tokens, part in zip(_lines(file), split, strict=True):
+    for tokens, part in zip(token_lines(file), split, strict=True):
         if part == 0:
             counts.update(tokens)
     ranked = sorted(
@@ -447,7 +435,7 @@ def _streams(file: Path, split: np.ndarray, index: Mapping[str, int]) -> list[np
     """The train, valid and test id streams, `<eos>` (0) after each sentence."""
     parts: list[list[int]] = [[], [], []]
     get = index.get
-    for tokens, part in zip(_lines(file), split, strict=True):
+    for tokens, part in zip(token_lines(file), split, strict=True):
         if part >= 0:
             parts[part].extend(get(t, 1) for t in tokens)
             parts[part].append(0)

@@ -95,7 +95,7 @@ def check_context(corpus_file: str | Path) -> None:
     ...
     embedlab.errors.InputError: No sentence in this corpus has two words, ...
     """
-    for tokens in _lines(Path(corpus_file)):
+    for tokens in token_lines(Path(corpus_file)):
         if len(tokens) > 1:
             return
     raise no_context_error()
@@ -133,7 +133,8 @@ def check_trainable(corpus_dir: str | Path, min_count: int) -> None:
         raise no_context_error()
 
 
-def _lines(corpus_file: Path) -> Iterator[list[str]]:
+def token_lines(corpus_file: Path) -> Iterator[list[str]]:
+    """The tokens of each non-empty line of a corpus file; not UTF-8 is one sentence."""
     try:
         with open(corpus_file, encoding="utf-8") as fh:
             for line in fh:
@@ -155,7 +156,7 @@ def build_vocab(corpus_file: str | Path, min_count: int, max_vocab: int | None =
     """
     counter: Counter[str] = Counter()
     context = False
-    for tokens in _lines(Path(corpus_file)):
+    for tokens in token_lines(Path(corpus_file)):
         counter.update(tokens)
         context = context or len(tokens) > 1
     total = sum(counter.values())
@@ -176,7 +177,7 @@ def build_vocab(corpus_file: str | Path, min_count: int, max_vocab: int | None =
 
 def encoded_sentences(corpus_file: str | Path, vocab: Vocab) -> Iterator[np.ndarray]:
     """Each sentence of the corpus as word ids (unknown words dropped), streamed."""
-    for tokens in _lines(Path(corpus_file)):
+    for tokens in token_lines(Path(corpus_file)):
         ids = vocab.encode(tokens)
         if len(ids):
             yield ids
