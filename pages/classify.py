@@ -1,354 +1,150 @@
-"""Classify: train a text classifier on labelled texts, next to the TF-IDF baseline, and see
-its scores, its confusion, its most confident mistakes and a map of the documents."""
+"""Classify: a text classifier on labelled texts, scored next to TF-IDF; mistakes; a map."""
 
 from __future__ import annotations
 
-import uuid
-
 import streamlit as st
 
-from embedlab.analysis.classify import (
-    CLASSIFIERS,
-    FEATURES,
-    POOLED,
-    ClassificationResult,
-    ClassifyEvent,
-    document_map,
-)
 from embedlab.app import classify as view
 from embedlab.app import ui
-from embedlab.app.charts.classification import (
-    confusion_figure,
-    document_map_figure,
-    per_class_figure,
-)
-from embedlab.app.markup import escape_markdown
-from embedlab.ingest.labelled import LabelledTexts
-from embedlab.jobs.classify import classify_and_save, runs_as_job, start_classification
-from embedlab.jobs.thread import BOARD, ThreadJob
+from embedlab.app.charts import classification as charts
+from embedlab.app.markup import escape_markdown as md
+from embedlab.jobs.thread import BOARD
 
-RESULT = "_cls_result"  # {"result": ClassificationResult, "token": str}: redrawn, not re-run
-JOB = "_cls_job"  # the id of this session's background run
-JOB_PARAM = "classify_job"  # ... also in the URL, so a reload finds it
-ADOPTED = "_cls_adopted"  # background runs whose result this session has taken up
-GUESS = ""
-MAP_METHODS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
-SCORE = st.column_config.NumberColumn(format="%.3f")
-PERCENT = st.column_config.NumberColumn(format="percent")
+RESULT, JOB, JOB_PARAM, ADOPTED = "_cls_result", "_cls_job", "classify_job", "_cls_adopted"
+H, NUMBER, GUESS = view.HELP, st.column_config.NumberColumn, ""
+SCORE, PERCENT = NUMBER(format="%.3f"), {"confidence": NUMBER(format="percent")}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _data(
-    file_id: str | None, name: str | None, text_column: str, label_column: str, _raw: bytes | None
-) -> LabelledTexts:
-    upload = None if name is None else (name, _raw or b"")
-    return view.load_labelled(upload, text_column, label_column)
+def _data(file_id: str | None, name: str | None, text: str, label: str, _raw: bytes | None):
+    return view.load_labelled(None if name is None else (name, _raw or b""), text, label)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _map(home: str, record_id: int | None, token: str, method: str, _result: ClassificationResult):  # noqa: ANN202 - a DataFrame
-    return document_map(_result, method)
-
-
-def data_ui() -> LabelledTexts | None:
-    """The labelled texts chosen (demo or upload), or None with the reason shown."""
-    source = st.radio(
-        "Labelled texts",
-        ["demo", "upload"],
-        format_func={"demo": view.DEMO_TITLE, "upload": "Upload a file"}.get,
-        horizontal=True,
-        key="cls_source",
-    )
-    if source == "demo":
+def data_ui():  # the labelled texts chosen (demo or upload), or None with the reason shown
+    if st.radio("Labelled texts", list(view.SOURCES), format_func=view.SOURCES.get, horizontal=True,
+                key="cls_source") == "demo":  # fmt: skip
         return _data(None, None, GUESS, GUESS, None)
-    upload = st.file_uploader(
-        "A labelled file",
-        key="cls_upload",
-        max_upload_size=ui.upload_limit_mb(),
-        help="CSV/TSV with a text and a label column, JSONL objects with a text and a label "
-        "field, fastText lines ('__label__pos some text'), label<TAB>text lines, or a .zip "
-        "with one folder per class; .gz works too. Any common encoding; up to "
-        f"{ui.upload_limit_text()}.",
-    )
+    limit, note = ui.upload_limit_mb(), f"{H['upload']} Up to {ui.upload_limit_text()}."
+    upload = st.file_uploader("A labelled file", key="cls_upload", max_upload_size=limit, help=note)
     if upload is None:
         st.info("Upload a file of labelled texts, or use the demo data.")
         return None
     ui.check_upload(upload)
-    raw = upload.getvalue()
-    columns = view.table_columns(raw, upload.name)
-    text_column = label_column = GUESS
-    if columns:
-        left, right = st.columns(2)
-        options = [GUESS, *columns]
-        text_column = left.selectbox(
-            "Text column",
-            options,
-            format_func=lambda c: c or "guess it",
-            key="cls_text_column",
-        )
-        label_column = right.selectbox(
-            "Label column",
-            options,
-            format_func=lambda c: c or "guess it",
-            key="cls_label_column",
-        )
-    return _data(upload.file_id, upload.name, text_column, label_column, raw)
+    raw, picked = upload.getvalue(), [GUESS, GUESS]
+    if columns := view.table_columns(raw, upload.name):
+        for i, (col, what) in enumerate(zip(st.columns(2), ("Text", "Label"), strict=True)):
+            picked[i] = col.selectbox(f"{what} column", [GUESS, *columns],
+                key=f"cls_{what.lower()}_column", format_func=view.column_label)  # fmt: skip
+    return _data(upload.file_id, upload.name, picked[0], picked[1], raw)
 
 
-def run_ui(data: LabelledTexts | None) -> None:
-    """Features, classifier and evaluation widgets, and the run button."""
+def run_ui(data) -> None:  # features, classifier and evaluation widgets, and the run button
     ws = ui.workspace()
-    models = [m.name for m in ws.models()]
+    models, active = [m.name for m in ws.models()], st.session_state.get(ui.ACTIVE)
     left, middle, right = st.columns(3)
-    features = left.selectbox(
-        "Features",
-        view.feature_choices(bool(models)),
-        format_func=FEATURES.get,
-        key="cls_features",
-        help="How a text becomes numbers: TF-IDF counts its words; the pooled features "
-        "average a word-vector model's vectors (SIF down-weights common words and removes "
-        "their shared direction); MiniLM is a pretrained sentence encoder.",
-    )
-    if not models:
-        left.caption(
-            "Pooled word-vector features need a model: train one on the **Train** page or "
-            "load one on the **Models** page."
-        )
-    model = None
-    if features in POOLED:
-        active = st.session_state.get(ui.ACTIVE)
-        model = left.selectbox(
-            "Word vectors",
-            models,
-            index=models.index(active) if active in models else 0,
-            key="cls_model",
-            help="The model whose vectors are pooled; the active model by default.",
-        )
-    classifier = middle.radio(
-        "Classifier",
-        view.classifier_choices(features),
-        format_func=CLASSIFIERS.get,
-        key="cls_classifier",
-        help="Logistic regression on the features, or (with the mean of word vectors) a "
-        "small torch network that reads the words through the model's vectors.",
-    )
-    hidden, finetune, epochs = 0, False, 30
+    features = left.selectbox("Features", view.feature_choices(bool(models)), key="cls_features",
+                              format_func=view.FEATURES.get, help=H["features"])  # fmt: skip
+    left.caption(H["no_model"]) if not models else None
+    model = left.selectbox("Word vectors", models, index=view.model_index(models, active),
+        key="cls_model", help=H["model"]) if features in view.POOLED else None  # fmt: skip
+    classifier = middle.radio("Classifier", view.classifier_choices(features), key="cls_classifier",
+                              format_func=view.CLASSIFIERS.get, help=H["classifier"])  # fmt: skip
+    kw = {}  # the torch head's settings and the seed, for make_config
     if classifier == "torch":
         with middle.expander("Torch head settings"):
-            hidden = st.number_input("Hidden units (0: linear)", 0, 1024, 0, key="cls_hidden")
-            epochs = st.number_input("Epochs at most", 1, 200, 30, key="cls_epochs")
-            finetune = st.checkbox(
-                "Fine-tune the word vectors", key="cls_finetune", help="Train them too."
-            )
-    evaluation = right.radio(
-        "Evaluation",
-        ["cv", "split"],
-        format_func={"cv": "Cross-validation", "split": "Held-out split"}.get,
-        horizontal=True,
-        key="cls_evaluation",
-    )
-    folds, test_size = 5, None
-    if evaluation == "cv":
-        folds = right.slider("Folds", 2, 10, 5, key="cls_folds")
-    else:
-        test_size = right.slider("Test share", 0.1, 0.5, 0.2, 0.05, key="cls_test_size")
-    seed = right.number_input("Seed", 0, 2**31 - 1, 0, key="cls_seed")
-
-    if not st.button("Run", key="cls_run", type="primary", disabled=data is None):
+            kw["hidden"] = st.number_input("Hidden units (0: linear)", 0, 1024, 0, key="cls_hidden")
+            kw["epochs"] = st.number_input("Epochs at most", 1, 200, 30, key="cls_epochs")
+            kw["finetune"] = st.checkbox("Fine-tune the word vectors", key="cls_finetune")
+    evaluation = right.radio("Evaluation", list(view.EVALUATIONS), format_func=view.EVALUATIONS.get,
+                             horizontal=True, key="cls_evaluation")  # fmt: skip
+    folds = right.slider("Folds", 2, 10, 5, key="cls_folds") if evaluation == "cv" else None
+    share = None if folds else right.slider("Test share", 0.1, 0.5, 0.2, 0.05, key="cls_test_size")
+    kw["seed"] = right.number_input("Seed", 0, 2**31 - 1, 0, key="cls_seed")
+    if not st.button("Run", key="cls_run", type="primary", disabled=data is None) or data is None:
         return
-    assert data is not None
-    config = view.make_config(
-        features,
-        classifier,
-        model,
-        folds=folds,
-        test_size=test_size,
-        seed=int(seed),
-        hidden=int(hidden),
-        finetune=finetune,
-        epochs=int(epochs),
-    )
+    config = view.make_config(features, classifier, model, folds=folds, test_size=share, **kw)
     emb = ui.load_model(ws.model(model)) if config.needs_model and model else None
-    if runs_as_job(config, len(data)):  # seconds or more: in the background, with Cancel
-        job = start_classification(BOARD, ws, data, config, emb)
-        st.session_state[JOB] = job.id
-        st.query_params[JOB_PARAM] = job.id
+    if job := view.start_in_background(BOARD, ws, data, config, emb):  # seconds or more
+        st.session_state[JOB] = st.query_params[JOB_PARAM] = job.id
         st.rerun()
-    with st.status(f"Running {escape_markdown(config.describe())}…", expanded=True) as status:
-        bar = st.progress(0.0, text="Starting…")
-
-        def on_progress(event: ClassifyEvent) -> None:
-            fraction = min(max(float(event.fraction), 0.0), 1.0)
-            bar.progress(fraction, text=escape_markdown(view.progress_text(event)))
-
-        result = classify_and_save(ws, data, config, on_progress, emb=emb)
-        status.update(
-            label=f"Done in {result.seconds:.1f} s: accuracy {result.accuracy:.1%}",
-            state="complete",
-            expanded=False,
-        )
-    st.session_state[RESULT] = {"result": result, "token": uuid.uuid4().hex}
-    st.session_state.pop(JOB, None)  # an earlier background run is no longer the page's
-    st.query_params.pop(JOB_PARAM, None)
+    with st.status(f"Running {md(config.describe())}…", expanded=True) as status:
+        bar = st.progress(*view.progress_bar(None))
+        result = view.run_now(ws, data, config, lambda e: bar.progress(*view.progress_bar(e)), emb)
+        status.update(label=md(view.done_text(result)), state="complete", expanded=False)
+    st.session_state[RESULT] = {"result": result, "maps": {}}
+    st.session_state.pop(JOB, None), st.query_params.pop(JOB_PARAM, None)  # an earlier one
 
 
 @st.fragment(run_every=0.5)
-def live_job(job_id: str) -> None:
-    """A background run's progress, polled twice a second, with Cancel; when it ends, the
-    whole page reruns to show the result."""
-    job = BOARD.get(job_id)
-    if job is None or job.finished:
+def live_job(job_id: str) -> None:  # polled twice a second; at its end the whole page reruns
+    if (job := BOARD.get(job_id)) is None or job.finished:
         st.rerun()
-    assert job is not None
-    fraction = min(max(float(job.event.fraction), 0.0), 1.0) if job.event else 0.0
-    text = view.progress_text(job.event) if job.event else "Starting…"
-    st.markdown(f"**Running {escape_markdown(job.description)}** ({job.seconds:.0f} s)")
-    st.progress(fraction, text=escape_markdown(text))
-    if st.button("Cancel", key="cls_cancel"):
-        BOARD.cancel(job_id)
+    st.markdown(f"**Running {md(job.description)}** ({job.seconds:.0f} s)")
+    st.progress(*view.progress_bar(job.event))
+    st.button("Cancel", key="cls_cancel", on_click=BOARD.cancel, args=(job_id,))
 
 
-def finished_job(job: ThreadJob) -> None:
-    """A background run that has ended: its result becomes the page's, or its error shows."""
-    if job.result is not None:
-        adopted = st.session_state.setdefault(ADOPTED, set())
-        if job.id not in adopted:  # once: a later run on this page replaces it
-            adopted.add(job.id)
-            st.session_state[RESULT] = {"result": job.result, "token": job.id}
-        return
-    if job.state == "cancelled":
-        st.warning(escape_markdown(job.error or "The run was cancelled."))
-    else:
-        st.error(escape_markdown(job.error or "The run failed."))
-
-
-def show(result: ClassificationResult, token: str) -> None:
-    """Draw one result: scores next to the baseline, confusion, per class, mistakes, map."""
-    dataset = result.dataset
-    st.subheader(escape_markdown(result.config.describe()))
-    st.caption(
-        f"On {escape_markdown(dataset['name'])}: {dataset['documents']:,} texts, "
-        f"{len(result.labels)} classes; the largest class is "
-        f"{dataset['majority_share']:.0%} of the texts (what always guessing it would score)."
-    )
-    cols = st.columns(4)
-    cols[0].metric("Accuracy", f"{result.accuracy:.3f}", view.baseline_delta(result, "accuracy"))
-    cols[1].metric("Macro-F1", f"{result.macro_f1:.3f}", view.baseline_delta(result, "macro_f1"))
-    if result.oov is not None:
-        cols[2].metric(
-            "OOV rate",
-            f"{result.oov['oov_rate']:.1%}",
-            help="Share of the tokens that have no vector in the model (they are left out "
-            "of the pooled features).",
-        )
-    cols[3 if result.oov is not None else 2].metric("Seconds", f"{result.seconds:.1f}")
-    st.dataframe(
-        view.comparison_table(result),
-        hide_index=True,
-        column_config={"accuracy": SCORE, "macro-F1": SCORE},
-        key="cls_comparison",
-    )
-    if result.oov is not None:
-        oov = result.oov
-        top = ", ".join(w for w, _ in oov["top_oov"][:10])
-        st.caption(
-            f"{oov['oov_tokens']:,} of {oov['tokens']:,} tokens ({oov['oov_types']:,} distinct "
-            f"words) have no vector in {escape_markdown(result.model['name'])}; "
-            f"{oov['documents_without_known_words']:,} texts have no known word at all."
-            + (f" Most common: {escape_markdown(top)}." if top else "")
-        )
-    left, right = st.columns(2)
-    left.plotly_chart(
-        confusion_figure(result.labels, result.confusion), key="cls_confusion", width="stretch"
-    )
-    right.plotly_chart(
-        per_class_figure(result.labels, result.per_class), key="cls_per_class", width="stretch"
-    )
+def show(result, maps: dict) -> None:  # scores, baseline, confusion, per class, mistakes, map
+    st.subheader(md(result.config.describe()))
+    st.caption(md(view.result_caption(result)))
+    for col, (label, value, delta, note) in zip(st.columns(4), view.headline(result), strict=False):
+        col.metric(label, value, delta, help=note)
+    st.dataframe(view.comparison_table(result), hide_index=True, key="cls_comparison",
+                 column_config={"accuracy": SCORE, "macro-F1": SCORE})  # fmt: skip
+    if oov := view.oov_caption(result):
+        st.caption(md(oov))
+    left, right, labels = *st.columns(2), result.labels
+    left.plotly_chart(charts.confusion_figure(labels, result.confusion), key="cls_confusion")
+    right.plotly_chart(charts.per_class_figure(labels, result.per_class), key="cls_per_class")
     st.markdown(f"**The most confident mistakes** ({len(result.mistakes)} shown)")
-    mistakes = view.mistakes_table(result)
-    if len(mistakes):
-        st.dataframe(
-            mistakes,
-            hide_index=True,
-            column_config={"confidence": PERCENT},
-            key="cls_mistakes",
-        )
+    if len(mistakes := view.mistakes_table(result)):
+        st.dataframe(mistakes, hide_index=True, column_config=PERCENT, key="cls_mistakes")
     else:
         st.caption("None: every text was classified right.")
-
     st.markdown("**Map of the documents**")
-    st.caption(
-        "Each dot is a text, coloured by its true class; a black ring marks a text the "
-        "classifier got wrong. Texts whose features are alike land close together."
-    )
-    method = st.radio(
-        "Projection",
-        list(MAP_METHODS),
-        format_func=MAP_METHODS.get,
-        horizontal=True,
-        key="cls_map_method",
-        help="How the texts' features are drawn in 2D: PCA keeps the overall layout, UMAP "
-        "and t-SNE keep neighbourhoods. Clusters of one colour are classes the features separate.",
-    )
+    method_col, rings_col = st.columns([3, 1], vertical_alignment="bottom")
+    method = method_col.radio("Projection", list(view.MAP_METHODS), horizontal=True,
+        format_func=view.MAP_METHODS.get, key="cls_map_method", help=H["projection"])  # fmt: skip
+    rings = rings_col.toggle("Show mistakes", value=True, key="cls_map_mistakes")
     with st.spinner("Projecting the documents…"):
-        frame = _map(ui.home(), result.record_id, token, method, result)
-    event = st.plotly_chart(
-        document_map_figure(frame),
-        key="cls_map",
-        on_select="rerun",
-        selection_mode=("points", "box", "lasso"),
-        width="stretch",
-    )
-    points = event.selection.get("points", []) if event else []
-    if points:
+        frame, sampled = view.map_sample(view.cached_map(maps, result, method))
+    st.caption(view.map_caption(sampled))
+    figure = charts.document_map_figure(frame, result.labels, mistakes=rings)
+    event = st.plotly_chart(figure, key="cls_map", on_select="rerun",
+                            selection_mode=("points", "box", "lasso"))  # fmt: skip
+    if points := (event.selection.get("points", []) if event else []):
         picked = view.selected_documents(frame, points)
         with st.container(key="cls_selected"):
             st.markdown(f"**{len(picked):,} selected texts**")
-            st.dataframe(picked, hide_index=True, column_config={"confidence": PERCENT})
+            st.dataframe(picked, hide_index=True, column_config=PERCENT)
     else:
         st.caption("Select points (click, box or lasso) to read their texts.")
 
 
 st.title("Classify")
-st.caption(
-    "Train a classifier on labelled texts and see what it gets wrong. Each run is scored on "
-    "texts it did not train on (cross-validation or a held-out split) and compared with a "
-    "plain TF-IDF + logistic regression baseline on the same splits."
-)
-
+st.caption(view.INTRO)
 data = None
 with ui.shown_errors():
     data = data_ui()
 if data is not None:
-    st.caption(escape_markdown(view.data_caption(data)))
+    st.caption(md(view.data_caption(data)))
 with ui.shown_errors():
     run_ui(data)
-
 job_id = st.query_params.get(JOB_PARAM) or st.session_state.get(JOB)
-job = BOARD.get(job_id)
-if job is not None and not job.finished:
-    live_job(job.id)
-elif job is not None:
-    finished_job(job)
-elif job_id:  # a link to a job this server no longer has (restarted, or long ago)
-    st.query_params.pop(JOB_PARAM, None)
-    st.session_state.pop(JOB, None)
-
-stored = st.session_state.get(RESULT)
-if stored:
-    show(stored["result"], stored["token"])
-
+bg = view.background(job_id, BOARD.get(job_id), st.session_state.setdefault(ADOPTED, set()))
+if bg.running:
+    live_job(job_id)
+if bg.result is not None:
+    st.session_state[RESULT] = {"result": bg.result, "maps": {}}
+if bg.message:
+    (st.warning if bg.cancelled else st.error)(md(bg.message))
+if bg.forget:  # a link to a job this server no longer has (restarted, or long ago)
+    st.query_params.pop(JOB_PARAM, None), st.session_state.pop(JOB, None)
+if stored := st.session_state.get(RESULT):
+    show(stored["result"], stored["maps"])
 st.subheader("Earlier runs")
-records = ui.workspace().classifications()
-if records:
-    st.dataframe(
-        view.history_table(records),
-        hide_index=True,
-        column_config={
-            name: SCORE
-            for name in ("accuracy", "macro-F1", "baseline accuracy", "baseline macro-F1")
-        },
-        key="cls_history",
-    )
+if records := ui.workspace().classifications():
+    st.dataframe(view.history_table(records), hide_index=True, placeholder="—", key="cls_history",
+                 column_config=dict.fromkeys(view.HISTORY_SCORES, SCORE))  # fmt: skip
 else:
     st.caption("None yet: every run is stored in the workspace and listed here.")

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from embedlab.app import explore
-from embedlab.app import jobs as app_jobs
+from embedlab.app import corpus as corpus_view
+from embedlab.app import explore, train_form
 from embedlab.cli import main
 from embedlab.embeddings import Embeddings
 from embedlab.errors import (
@@ -39,6 +39,7 @@ from embedlab.errors import (
     NotFoundError,
     UnknownWordError,
 )
+from embedlab.expressions import evaluate_expression
 from embedlab.formats import read_vectors, read_vectors_bytes
 from embedlab.ingest.corpus import TokenizeOptions
 from embedlab.ingest.textio import EmptyError, NotTextError
@@ -231,7 +232,7 @@ def upload_text(id: str, name: str, data: bytes | Callable[[], bytes], error, wo
         return data() if callable(data) else data
 
     def backend(c: Ctx) -> None:
-        records, errors = app_jobs.ingest_uploads(c.ws, [(name, payload())], None)
+        records, errors = corpus_view.ingest_uploads(c.ws, [(name, payload())], None)
         assert records == [] and len(errors) == 1
         raise _reraise(c, name, payload(), errors[0])
 
@@ -456,7 +457,7 @@ upload_text(
     InputError,
     ("ratio.txt.gz", "zip bomb", "times", "smaller archive"),
     patch=(
-        "embedlab.ingest.sources",
+        "embedlab.formats.zipsafe",
         "RATIO_FLOOR_BYTES",
         1024 * 1024,
     ),  # a gz is checked as it streams
@@ -999,7 +1000,7 @@ row(
     "query: empty expression",
     InputError,
     ("empty", "type a word", "king - man + woman"),
-    lambda c: c.emb.evaluate(""),
+    lambda c: evaluate_expression(c.emb, ""),
     lambda c: ["neighbours", BASE_MODEL, ""],
 )
 row(
@@ -1196,7 +1197,7 @@ def hyper(id: str, values: dict[str, Any], flags: list[str], words, algo: str = 
         id,
         InputError,
         words,
-        lambda c: app_jobs.build_config(algo, values),
+        lambda c: train_form.build_config(algo, values),
         lambda c: ["train", "small", "--algo", algo, *flags],
     )
 
@@ -1247,7 +1248,7 @@ row(
     "hyperparameter: unknown algorithm",
     InputError,
     ("Unknown algo 'bert'", "choose one of"),
-    lambda c: app_jobs.build_config("bert", {}),
+    lambda c: train_form.build_config("bert", {}),
     lambda c: ["train", "small", "--algo", "bert"],
 )
 row(
@@ -1386,6 +1387,146 @@ for id_, argv, words in (
     ("cli: an unknown command", ["trian", "small"], ("trian",)),
 ):
     row(id_, InputError, words, None, lambda c, argv=argv: argv)
+
+# -- vector archives (the Models page's .zip of a projector or native folder) and a PNG ------
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+upload_vectors(
+    "vector archive: a member path that climbs out (zip slip)",
+    "slip-projector.zip",
+    make_zip({"../../vectors.tsv": b"1\t2\n", "metadata.tsv": b"cat\n"}),
+    InputError,
+    ("slip-projector.zip", "unsafe path", "relative paths"),
+)
+upload_vectors(
+    "vector archive: a zip bomb by ratio",
+    "bomb-projector.zip",
+    lambda: make_zip({"vectors.tsv": b"1\t" * 6_000_000}),
+    InputError,
+    ("bomb-projector.zip", "zip bomb", "times"),
+)
+upload_vectors(
+    "vector archive: a native folder whose vectors.npy holds pickled objects",
+    "evil-embedlab.zip",
+    lambda: make_zip(
+        {
+            "words.txt": b"cat\ndog\n",
+            "vectors.npy": _npy(np.array([{"evil": 1}, {"evil": 2}], dtype=object)),
+        }
+    ),
+    FormatError,
+    ("vectors.npy", "never unpickled", "numeric dtype"),
+)
+upload_vectors(
+    "vectors: a PNG image named vectors.txt",
+    "vectors.txt",
+    PNG,
+    FormatError,
+    ("vectors.txt", "PNG image", "not a vector format", "word2vec"),
+)
+
+# -- session bundles: jobs.bundle.import_bundle (the Models page's upload), `bundle import` -----
+
+
+def _bundle_zip(c: Ctx, change: Callable[[dict, dict[str, bytes]], None], rehash: bool) -> bytes:
+    """The base model's bundle (with its corpus), its manifest and members changed by `change`;
+    with `rehash` the manifest's sizes and hashes are made to match the members again."""
+    import json
+
+    from embedlab.jobs.bundle import export_bundle
+
+    buffer = io.BytesIO()
+    export_bundle(c.ws, BASE_MODEL, buffer, with_corpus=True)
+    with zipfile.ZipFile(buffer) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    doc = json.loads(members.pop("manifest.json"))
+    change(doc, members)
+    if rehash:
+        doc["files"] = {
+            n: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for n, b in members.items()
+        }
+    return make_zip({**members, "manifest.json": json.dumps(doc).encode()})
+
+
+def bad_bundle(id: str, change, error, words, rehash: bool = False) -> None:  # noqa: A002
+    from embedlab.jobs.bundle import import_bundle
+
+    row(
+        id,
+        error,
+        ("shared.zip", *words),
+        lambda c: import_bundle(c.ws, _bundle_zip(c, change, rehash), filename="shared.zip"),
+        lambda c: ["bundle", "import", str(c.file("shared.zip", _bundle_zip(c, change, rehash)))],
+    )
+
+
+def _bundle_swap_bytes(doc: dict, members: dict[str, bytes]) -> None:
+    words = members["model/words.txt"]
+    members["model/words.txt"] = words[1:2] + words[:1] + words[2:]  # same size, other bytes
+
+
+def _bundle_object_npy(doc: dict, members: dict[str, bytes]) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"evil": 1}, "x"], dtype=object), allow_pickle=True)
+    members["model/vectors.npy"] = buffer.getvalue()
+
+
+bad_bundle(
+    "bundle: a file changed after export (SHA-256)",
+    _bundle_swap_bytes,
+    FormatError,
+    ("model/words.txt", "SHA-256", "export the bundle again"),
+)
+bad_bundle(
+    "bundle: the vectors are missing",
+    lambda doc, m: m.pop("model/vectors.npy"),
+    FormatError,
+    ("lacks 'model/vectors.npy'", "export the bundle again"),
+)
+bad_bundle(
+    "bundle: an extra file outside the layout",
+    lambda doc, m: m.update({"run.sh": b"rm -rf ~\n"}),
+    FormatError,
+    ("run.sh", "no place in a bundle", "manifest.json, model/, maps/ and corpus/"),
+)
+bad_bundle(
+    "bundle: a pickle inside (an object .npy)",
+    _bundle_object_npy,
+    FormatError,
+    ("vectors.npy", "never unpickled"),
+    rehash=True,
+)
+bad_bundle(
+    "bundle: a member path that climbs out (zip slip)",
+    lambda doc, m: m.update({"../../.bashrc": b"echo owned\n"}),
+    InputError,
+    ("unsafe path", "relative paths"),
+)
+bad_bundle(
+    "bundle: the manifest lies about a size",
+    lambda doc, m: doc["files"]["model/words.txt"].update(size=3),
+    FormatError,
+    ("model/words.txt", "its manifest says 3", "export the bundle again"),
+)
+bad_bundle(
+    "bundle: a zip bomb member over the expansion ratio",
+    lambda doc, m: m.update({"model/words.txt": bytes(12 * 1024 * 1024)}),
+    InputError,
+    ("zip bomb", "times"),
+)
+bad_bundle(
+    "bundle: the manifest lacks a required field",
+    lambda doc, m: doc["model"].pop("dim"),
+    FormatError,
+    ("'model.dim'", "export the bundle again"),
+)
+
 
 ROW_IDS = [r.id for r in ROWS]
 assert len(set(ROW_IDS)) == len(ROW_IDS), "row names must be unique"
@@ -1669,6 +1810,16 @@ APP_ROWS = [
         "analogies page: unknown word",
         lambda: _ask_analogy("man", "zzyzx", "woman"),
         "not in the vocabulary",
+    ),
+    (
+        "models page: zip slip in a projector archive",
+        lambda: _upload_vectors("slip.zip", make_zip({"../vectors.tsv": b"1\t2\n"})),
+        "unsafe path",
+    ),
+    (
+        "models page: PNG named vectors.txt",
+        lambda: _upload_vectors("vectors.txt", PNG),
+        "PNG image",
     ),
 ]
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import MutableMapping, MutableSet, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from embedlab.analysis.classify.config import CLASSIFIERS, FEATURES, POOLED, ClassifyConfig
@@ -24,13 +25,25 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from embedlab.analysis.classify.result import ClassificationResult, ClassifyEvent
+    from embedlab.analysis.classify.runner import ProgressCallback
+    from embedlab.embeddings import Embeddings
     from embedlab.ingest.labelled import LabelledTexts
-    from embedlab.store.workspace import ClassificationRecord
+    from embedlab.jobs.thread import JobBoard, ThreadJob
+    from embedlab.store.workspace import ClassificationRecord, Workspace
 
 DEMO_TITLE = "Demo: 200 movie-review sentences (100 negative, 100 positive)"
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 _HEADER_BYTES = 256 * 1024
 _SHOWN_CLASSES = 8
+MAP_POINTS = 3_000
+"""Most texts the document map draws; more are sampled down to this, class by class."""
+MAP_MIN_PER_CLASS = 30
+"""A sampled map keeps at least this many texts of each class (all of a smaller class)."""
+MAP_CAPTION = (
+    "Each dot is a text, coloured by its true class; a ring marks a text the classifier got "
+    "wrong, in the colour of the class it predicted. Texts whose features are alike land "
+    "close together."
+)
 
 
 def table_columns(data: bytes, filename: str) -> list[str]:
@@ -265,9 +278,160 @@ def selected_documents(frame: pd.DataFrame, points: Sequence[dict[str, Any]]) ->
     return table
 
 
+def start_in_background(
+    board: JobBoard,
+    ws: Workspace,
+    data: LabelledTexts,
+    config: ClassifyConfig,
+    emb: Embeddings | None = None,
+) -> ThreadJob[ClassificationResult] | None:
+    """Start a run that takes seconds or more (the sentence encoder, the torch head, many
+    texts: `jobs.classify.runs_as_job`) on `board` and return its job; None when the run is
+    quick enough to run now, in the page (`run_now`)."""
+    from embedlab.jobs.classify import runs_as_job, start_classification
+
+    if not runs_as_job(config, len(data)):
+        return None
+    return start_classification(board, ws, data, config, emb)
+
+
+def run_now(
+    ws: Workspace,
+    data: LabelledTexts,
+    config: ClassifyConfig,
+    on_progress: ProgressCallback | None = None,
+    emb: Embeddings | None = None,
+) -> ClassificationResult:
+    """Run a quick classification here and store its report in the workspace."""
+    from embedlab.jobs.classify import classify_and_save
+
+    return classify_and_save(ws, data, config, on_progress, emb=emb)
+
+
+@dataclass(frozen=True)
+class Background:
+    """What the page does about the background run it remembers (by id, from the URL or the
+    session): poll it (`running`), take up its `result`, show why it ended (`message`, a
+    warning when `cancelled`), or `forget` an id this server no longer knows."""
+
+    running: bool = False
+    result: ClassificationResult | None = None
+    message: str | None = None
+    cancelled: bool = False
+    forget: bool = False
+
+
+def background(
+    job_id: str | None, job: ThreadJob[Any] | None, adopted: MutableSet[str]
+) -> Background:
+    """Decide what to show of a background run. A finished run's result is taken up once per
+    session (`adopted` holds the ids taken): a later run on the page may have replaced it.
+
+    >>> background(None, None, set()), background("gone1", None, set()).forget
+    (Background(running=False, result=None, message=None, cancelled=False, forget=False), True)
+    """
+    if job is None:
+        return Background(forget=bool(job_id))
+    if not job.finished:
+        return Background(running=True)
+    if job.result is not None:
+        if job.id in adopted:
+            return Background()
+        adopted.add(job.id)
+        return Background(result=job.result)
+    cancelled = job.state == "cancelled"
+    default = "The run was cancelled." if cancelled else "The run failed."
+    return Background(message=job.error or default, cancelled=cancelled)
+
+
+def result_caption(result: ClassificationResult) -> str:
+    """The line under a result's title: the data, its size, classes and majority share."""
+    dataset = result.dataset
+    return (
+        f"On {dataset['name']}: {dataset['documents']:,} texts, {len(result.labels)} classes; "
+        f"the largest class is {dataset['majority_share']:.0%} of the texts (what always "
+        "guessing it would score)."
+    )
+
+
+def oov_caption(result: ClassificationResult) -> str | None:
+    """How many tokens the word-vector model had no vector for; None without pooled features."""
+    oov = result.oov
+    if oov is None:
+        return None
+    top = ", ".join(w for w, _ in oov["top_oov"][:10])
+    model = (result.model or {}).get("name", "the model")
+    return (
+        f"{oov['oov_tokens']:,} of {oov['tokens']:,} tokens ({oov['oov_types']:,} distinct "
+        f"words) have no vector in {model}; {oov['documents_without_known_words']:,} texts "
+        "have no known word at all." + (f" Most common: {top}." if top else "")
+    )
+
+
+def map_sample(
+    frame: pd.DataFrame, limit: int = MAP_POINTS, seed: int = 0
+) -> tuple[pd.DataFrame, str | None]:
+    """The texts of a document map to draw, and the caption that says so when they are a
+    sample: about `limit`, drawn class by class in proportion (each class keeps at least
+    `MAP_MIN_PER_CLASS`), so 10,000 texts stay a readable map.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"true": ["a"] * 900 + ["b"] * 100, "index": range(1000)})
+    >>> shown, caption = map_sample(frame, limit=400)
+    >>> len(shown), shown["true"].value_counts().to_dict(), caption[:29]
+    (400, {'a': 360, 'b': 40}, 'Showing 400 of 1,000 texts (a')
+    >>> map_sample(frame, limit=5000)[1] is None
+    True
+    """
+    import numpy as np
+
+    total = len(frame)
+    if total <= limit:
+        return frame, None
+    rng = np.random.default_rng(seed)
+    groups = frame.groupby(frame["true"].astype(str), sort=True).indices
+    keep = []
+    for rows in groups.values():
+        share = max(round(len(rows) * limit / total), MAP_MIN_PER_CLASS)
+        keep.append(rng.choice(rows, size=min(share, len(rows)), replace=False))
+    shown = frame.iloc[np.sort(np.concatenate(keep))]
+    return shown, (
+        f"Showing {len(shown):,} of {total:,} texts (a sample of each class), so the map stays "
+        "readable; the scores and tables count them all."
+    )
+
+
+def map_caption(sampled: str | None) -> str:
+    """The line under the document map: how to read it, and whether it shows a sample."""
+    return MAP_CAPTION + (f" {sampled}" if sampled else "")
+
+
+def cached_map(
+    cache: MutableMapping[str, pd.DataFrame], result: ClassificationResult, method: str
+) -> pd.DataFrame:
+    """The document map of `result` by `method` (`analysis.classify.document_map`), computed
+    once and kept in `cache` (the session's, next to the result: a click on a point reruns
+    the page, and UMAP or t-SNE of 10,000 texts takes seconds)."""
+    from embedlab.analysis.classify import document_map
+
+    if method not in cache:
+        cache[method] = document_map(result, method)
+    return cache[method]
+
+
+def model_index(models: Sequence[str], active: str | None) -> int:
+    """Where the word-vector picker starts: the active model, else the newest.
+
+    >>> model_index(["new", "lee"], "lee"), model_index(["new"], None)
+    (1, 0)
+    """
+    return models.index(active) if active in models else 0
+
+
 def history_table(records: Sequence[ClassificationRecord]) -> pd.DataFrame:
     """Earlier runs from the catalog (`Workspace.classifications()`), newest first: data,
-    configuration, evaluation, accuracy and macro-F1 next to their baselines'."""
+    configuration, evaluation, accuracy and macro-F1 next to their baselines' (missing, NaN,
+    for a run that is the TF-IDF baseline itself: the page shows an empty cell)."""
     import pandas as pd
 
     columns = [
@@ -294,4 +458,76 @@ def history_table(records: Sequence[ClassificationRecord]) -> pd.DataFrame:
                 "baseline macro-F1": baseline.get("macro_f1"),
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    for column in ("accuracy", "macro-F1", "baseline accuracy", "baseline macro-F1"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    return table
+
+
+INTRO = (
+    "Train a classifier on labelled texts and see what it gets wrong. Each run is scored on "
+    "texts it did not train on (cross-validation or a held-out split) and compared with a "
+    "plain TF-IDF + logistic regression baseline on the same splits."
+)
+HELP: dict[str, str] = {
+    "upload": "CSV/TSV with a text and a label column, JSONL objects with a text and a label "
+    "field, fastText lines ('__label__pos some text'), label<TAB>text lines, or a .zip with "
+    "one folder per class; .gz works too. Any common encoding.",
+    "features": "How a text becomes numbers: TF-IDF counts its words; the pooled features "
+    "average a word-vector model's vectors (SIF down-weights common words and removes their "
+    "shared direction); MiniLM is a pretrained sentence encoder.",
+    "no_model": "Pooled word-vector features need a model: train one on the **Train** page or "
+    "load one on the **Models** page.",
+    "classifier": "Logistic regression on the features, or (with the mean of word vectors) a "
+    "small torch network that reads the words through the model's vectors.",
+    "projection": "How the texts' features are drawn in 2D: PCA keeps the overall layout, UMAP "
+    "and t-SNE keep neighbourhoods. Clusters of one colour are classes the features separate.",
+}
+"""The page's longer widget help and notes, in one place."""
+SOURCES = {"demo": DEMO_TITLE, "upload": "Upload a file"}
+EVALUATIONS = {"cv": "Cross-validation", "split": "Held-out split"}
+MAP_METHODS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
+HISTORY_SCORES = ("accuracy", "macro-F1", "baseline accuracy", "baseline macro-F1")
+"""The score columns of `history_table`."""
+HELP["model"] = "The model whose vectors are pooled; the active model by default."
+
+
+def progress_bar(event: ClassifyEvent | None) -> tuple[float, str]:
+    """(fraction done in [0, 1], Markdown text) of a progress bar for an event, or before the
+    first one.
+
+    >>> from embedlab.analysis.classify import ClassifyEvent
+    >>> progress_bar(ClassifyEvent("fold", 1.5, "fold 5 of 5 done", fold=5, folds=5))
+    (1.0, 'Fold 5 of 5 done')
+    >>> progress_bar(None)
+    (0.0, 'Starting…')
+    """
+    from embedlab.app.markup import escape_markdown
+
+    if event is None:
+        return 0.0, "Starting…"
+    fraction = min(max(float(event.fraction), 0.0), 1.0)
+    return fraction, escape_markdown(progress_text(event))
+
+
+def done_text(result: ClassificationResult) -> str:
+    """The label of a finished run's status box."""
+    return f"Done in {result.seconds:.1f} s: accuracy {result.accuracy:.1%}"
+
+
+def headline(result: ClassificationResult) -> list[tuple[str, str, str | None, str | None]]:
+    """(label, value, delta vs the baseline, help) of each number above a result."""
+    rows: list[tuple[str, str, str | None, str | None]] = [
+        ("Accuracy", f"{result.accuracy:.3f}", baseline_delta(result, "accuracy"), None),
+        ("Macro-F1", f"{result.macro_f1:.3f}", baseline_delta(result, "macro_f1"), None),
+    ]
+    if result.oov is not None:
+        note = "Share of the tokens that have no vector in the model (left out of the features)."
+        rows.append(("OOV rate", f"{result.oov['oov_rate']:.1%}", None, note))
+    rows.append(("Seconds", f"{result.seconds:.1f}", None, None))
+    return rows
+
+
+def column_label(column: str) -> str:
+    """How the column pickers show a column; the empty choice lets the reader guess it."""
+    return column or "guess it"

@@ -13,7 +13,6 @@ Rows are lists of dicts, ready for `st.dataframe`; nothing here imports streamli
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from embedlab.analysis.evaluate import (
 )
 from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
+from embedlab.formats.uploads import upload_as_file
 from embedlab.store.workspace import ModelRecord, Workspace
 
 Metrics = Mapping[str, Mapping[str, Any]]
@@ -218,6 +218,14 @@ class ModelDetails:
     no_curve: str | None = None
     """Why there is no training curve, when there is none."""
 
+    @property
+    def curve_caption(self) -> str:
+        """The line under the training curve, or why there is none."""
+        return self.no_curve or (
+            "The loss after each epoch: a falling line means the model was still learning, a "
+            "flat one that more epochs would have changed little."
+        )
+
 
 def model_details(record: ModelRecord) -> ModelDetails:
     """A model's facts, its training config, timings, library versions and loss per epoch.
@@ -391,6 +399,9 @@ class BenchmarkReport:
     result: AnalogyResult | SimilarityResult
     points: list[tuple[str, str, float, float]] = field(default_factory=list)
     """(word, word, human score, model cosine) of every pair compared, for a scatter."""
+    spelling: dict[str, str] = field(default_factory=dict)
+    """The model's own spelling of each word in a failed analogy question (Athens -> athens
+    in a lower-cased model), so the wrong answers read as the model saw them."""
 
 
 def run_report(
@@ -420,9 +431,9 @@ def run_report(
                 f"Unknown benchmark '{benchmark}'; choose one of {', '.join(BENCHMARKS)}."
             )
         return _report(emb, benchmark, benchmark_path(benchmark), method, device)
-    with tempfile.TemporaryDirectory(prefix="embedlab-benchmark-") as tmp:
-        path = Path(tmp) / _safe_name(filename or benchmark)
-        path.write_bytes(bytes(data))
+    with upload_as_file(
+        data, filename or benchmark, default="benchmark.txt", prefix="embedlab-benchmark-"
+    ) as path:
         return _report(emb, str(path), path, method, device)
 
 
@@ -435,15 +446,32 @@ def _report(
     kind = kind or detect_kind(path)
     if kind == "analogy":
         result = run_benchmark(emb, target, method=method, device=device)
-        return BenchmarkReport(result.benchmark, "analogy", result)
+        words = {w for f in result.failures for w in (f.a, f.b, f.c, f.expected)}
+        return BenchmarkReport(result.benchmark, "analogy", result, spelling=spelling(emb, words))
     result = run_benchmark(emb, target)
     return BenchmarkReport(result.benchmark, "similarity", result, similarity_points(emb, path))
 
 
-def _safe_name(filename: str) -> str:
-    base = str(filename).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    base = "".join(c for c in base if c.isprintable())[-120:]
-    return "benchmark.txt" if base in ("", ".", "..") else base
+def spelling(
+    emb: Embeddings, words: set[str] | Sequence[str], *, restrict: int | None = DEFAULT_RESTRICT
+) -> dict[str, str]:
+    """Each of `words` as the model spells it: matched case-insensitively among the first
+    `restrict` words, the most frequent spelling winning (as the benchmarks match them).
+
+    >>> toy = Embeddings(["athens", "greece", "Athens"], np.eye(3))
+    >>> spelling(toy, ["Athens", "Greece", "Paris"])
+    {'Athens': 'athens', 'Greece': 'greece'}
+    """
+    wanted: dict[str, list[str]] = {}
+    for word in words:
+        wanted.setdefault(word.upper(), []).append(word)
+    out: dict[str, str] = {}
+    for model_word in emb.words[:restrict]:
+        for word in wanted.pop(model_word.upper(), ()):
+            out[word] = model_word
+        if not wanted:
+            break
+    return out
 
 
 def similarity_points(
@@ -500,8 +528,11 @@ def analogy_bars(result: AnalogyResult) -> list[tuple[str, str, float, int, int]
     return bars
 
 
-def failure_rows(result: AnalogyResult | SimilarityResult) -> list[dict[str, Any]]:
-    """The analogy questions answered wrongly, or the similarity pairs ranked worst.
+def failure_rows(
+    result: AnalogyResult | SimilarityResult, spelled: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The analogy questions answered wrongly, or the similarity pairs ranked worst; with
+    `spelled` (`BenchmarkReport.spelling`) the question words are shown as the model has them.
 
     >>> from embedlab.analysis.evaluate import AnalogyFailure
     >>> r = AnalogyResult("toy", "3cosadd", 0.0, 0, 1, 1, 1.0, [], None, None,
@@ -511,12 +542,13 @@ def failure_rows(result: AnalogyResult | SimilarityResult) -> list[dict[str, Any
 'section': 'family'}]
     """
     if isinstance(result, AnalogyResult):
+        spell = (lambda w: spelled.get(w, w)) if spelled else (lambda w: w)
         return [
             {
-                "a": f.a,
-                "b": f.b,
-                "c": f.c,
-                "expected": f.expected,
+                "a": spell(f.a),
+                "b": spell(f.b),
+                "c": spell(f.c),
+                "expected": spell(f.expected),
                 "predicted": f.predicted or MISSING,
                 "section": f.section,
             }

@@ -4,7 +4,8 @@ Text formats are parsed row by row, so that a bad file gets an error that names 
 the line and what is wrong with it. Uploaded files are never unpickled: gensim
 `.model`/`.kv` pickles load only with `trust_pickle=True`, which only the CLI passes.
 Each format lives in its own module (`text`, `binary`, `fasttext`, `tsv`, `native`,
-`pickles`); `detect` tells them apart and this module dispatches.
+`pickles`); `detect` tells them apart and this module dispatches. The two folder formats also
+read from a .zip of the folder (`archives`), as the app exports them.
 
 >>> import tempfile
 >>> import numpy as np
@@ -22,17 +23,18 @@ dog 0.25 -2.0
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from embedlab.checks import positive_int
 from embedlab.embeddings import Embeddings
-from embedlab.errors import InputError
+from embedlab.errors import FormatError, InputError
 from embedlab.formats._common import PathLike, check_exists, quoted
 from embedlab.formats._parsed import Parsed, guarded
 from embedlab.formats._writing import check_words, write_error
+from embedlab.formats.archives import is_zip, unpacked_archive
 from embedlab.formats.binary import read_word2vec_bin, write_word2vec_bin
 from embedlab.formats.detect import FASTTEXT_MAGIC, detect_format, sniff
 from embedlab.formats.fasttext import read_fasttext
@@ -40,6 +42,7 @@ from embedlab.formats.native import NATIVE_FILES, load_native, read_native, save
 from embedlab.formats.pickles import PICKLE_SUFFIXES, pickle_error, read_pickle
 from embedlab.formats.text import read_glove, read_word2vec_text, write_text
 from embedlab.formats.tsv import read_tsv, write_tsv
+from embedlab.formats.uploads import safe_filename, upload_as_file
 
 __all__ = [
     "FASTTEXT_MAGIC",
@@ -87,6 +90,8 @@ def read_vectors(
 
     A gensim pickle (format "pickle", or a `.model`/`.kv` file) loads only with
     `trust_pickle=True`, which is for files the operator gives on the command line.
+    A .zip of a projector TSV pair or of a native folder (as `embedlab.app.exports` writes
+    them) is read as that folder, under the archive rules uploads follow (`archives`).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -100,6 +105,8 @@ def read_vectors(
     fmt = _check_format(format, READ_FORMATS, extra=("pickle",))
     limit = positive_int(limit, "limit", allow_none=True)
     check_exists(path)
+    if fmt in ("auto", "tsv", "native") and path.is_file() and is_zip(path):
+        return _read_archive(path, fmt, metadata, limit, name)
     if fmt == "auto":
         fmt = guarded(path, "a vector file", lambda: sniff(path))
     if fmt == "pickle" and not trust_pickle:
@@ -132,12 +139,19 @@ def read_vectors(
     return parsed.build(meta, path)
 
 
-def _safe_filename(filename: str) -> str:
-    base = str(filename).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    base = "".join(c for c in base if c.isprintable())
-    if base in ("", ".", ".."):
-        return "upload"
-    return base if len(base) <= 200 else base[:150] + base[-50:]
+def _read_archive(
+    path: Path, fmt: str, metadata: PathLike | None, limit: int | None, name: str | None
+) -> Embeddings:
+    """A projector or native folder zipped (`archives.unpacked_archive`), read as the folder."""
+    with unpacked_archive(path) as (folder, found):
+        if fmt not in ("auto", found):
+            held = "a projector TSV pair" if found == "tsv" else "an embedlab folder"
+            raise FormatError(
+                f"{quoted(path)} holds {held}, not {fmt}; choose the format {found} or let it "
+                "be detected."
+            )
+        emb = read_vectors(folder, found, metadata=metadata, limit=limit, name=name)
+    return emb.with_meta(source=str(path))
 
 
 def read_vectors_bytes(
@@ -155,25 +169,20 @@ def read_vectors_bytes(
     >>> emb.words, emb.meta["source"]
     (('cat', 'dog'), 'pets.vec')
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InputError(f"An upload must be bytes; got {type(data).__name__}.")
-    safe = _safe_filename(filename)
-    with tempfile.TemporaryDirectory(prefix="embedlab-upload-") as tmp:
-        path = Path(tmp) / "upload" / safe
-        path.parent.mkdir()
-        path.write_bytes(data)
+    safe = safe_filename(filename)
+    with upload_as_file(data, safe) as path, contextlib.ExitStack() as stack:
         meta_path = None
         if metadata is not None:
-            meta_path = Path(tmp) / "meta" / "metadata.tsv"
-            meta_path.parent.mkdir()
-            meta_path.write_bytes(metadata)
+            meta_path = stack.enter_context(upload_as_file(metadata, "metadata.tsv"))
+        # a zipped native folder keeps the name it was saved with unless one is given
+        default = None if is_zip(path) else Path(safe).stem
         emb = read_vectors(
             path,
             format,
             metadata=meta_path,
             limit=limit,
             trust_pickle=False,
-            name=name or Path(safe).stem,
+            name=name or default,
         )
     return emb.with_meta(source=str(filename))
 

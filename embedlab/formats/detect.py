@@ -25,6 +25,17 @@ _KNOWN_BINARIES = {
     b"PK\x03\x04": "is a zip archive; unpack it and choose the vector file inside",
     b"\x93NUMPY": "is a bare .npy array with no words; save a native folder with words.txt",
 }
+# files people pick by mistake: named for what they are, with no talk of folders
+_NOT_VECTORS = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"%PDF-": "a PDF document",
+    b"\x7fELF": "a program",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+}
+FILE_FORMATS = "word2vec (text or binary), GloVe, fastText or projector TSV"
 
 
 def has_control(data: bytes) -> bool:
@@ -121,11 +132,13 @@ def _sniff_dir(path: Path) -> str:
 
 
 def _unknown(path: Path) -> str:
+    """A file that is none of the formats: name the file formats (a folder is no answer for a
+    file; the .zip of one is)."""
     if path.suffix.lower() in PICKLE_SUFFIXES:
         return "pickle"
     raise FormatError(
-        f"{quoted(path)} is not a vector format embedlab knows; use word2vec (text or binary), "
-        "GloVe, fastText, projector TSV or embedlab's native folder."
+        f"{quoted(path)} is not a vector format embedlab knows; use a {FILE_FORMATS} file, or "
+        "a .zip of a projector or embedlab folder."
     )
 
 
@@ -133,6 +146,12 @@ def _refuse_known_binaries(path: Path, head: bytes) -> None:
     for magic, hint in _KNOWN_BINARIES.items():
         if head.startswith(magic):
             raise FormatError(f"{quoted(path)} {hint}.")
+    for magic, what in _NOT_VECTORS.items():
+        if head.startswith(magic):
+            raise FormatError(
+                f"{quoted(path)} is {what}, not a vector format embedlab knows; choose the "
+                f"{FILE_FORMATS} file."
+            )
 
 
 def detect_format(path: PathLike) -> str:

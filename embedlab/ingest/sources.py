@@ -30,7 +30,6 @@ import gzip
 import io
 import lzma
 import os
-import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -40,6 +39,13 @@ from typing import IO, Any, Protocol
 
 from embedlab import limits
 from embedlab.errors import EmbedlabError, InputError
+from embedlab.formats.zipsafe import (
+    quoted_name,
+    ratio_bomb_error,
+    too_expanded,
+    zip_bomb_error,
+    zip_members,
+)
 from embedlab.ingest.documents import Documents, text_newline
 from embedlab.ingest.textio import (
     UPLOAD_HINT,
@@ -55,9 +61,6 @@ MAX_EXPANDED_BYTES = limits.MAX_EXPANDED_BYTES.default
 MAX_EXPANSION_RATIO = limits.MAX_EXPANSION_RATIO.default
 """Most times an archive may expand past RATIO_FLOOR_BYTES by default
 (`embedlab.limits.MAX_EXPANSION_RATIO`)."""
-
-RATIO_FLOOR_BYTES = 10 * 1024 * 1024
-"""Below this many expanded bytes the ratio guard is off (short repetitive text compresses well)."""
 
 _PROGRESS_EVERY = 1024 * 1024
 _FORMATS = {
@@ -143,40 +146,6 @@ class Source:
 # --- counting bytes: progress and the zip-bomb guard ------------------------------------------
 
 
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError  # pragma: no cover
-
-
-def _zip_bomb(label: str, limit: int) -> InputError:
-    return InputError(
-        f"{label} looks like a zip bomb (it expands to more than {_size(limit)}); upload a "
-        "smaller archive, or raise EMBEDLAB_MAX_EXPANDED_BYTES if you trust it."
-    )
-
-
-def _ratio_bomb(label: str, expanded: int, packed: int) -> InputError:
-    """The error for an archive that expands more than MAX_EXPANSION_RATIO times.
-
-    >>> print(_ratio_bomb("'a.zip'", 12_000_000, 12_000))  # doctest: +ELLIPSIS
-    'a.zip' looks like a zip bomb (11.4 MB from 11.7 KB, 1,000 times; ... 200 times); upload ...
-    """
-    ratio = expanded / max(packed, 1)
-    return InputError(
-        f"{label} looks like a zip bomb ({_size(expanded)} from {_size(packed)}, {ratio:,.0f} "
-        f"times; text compresses at most {limits.MAX_EXPANSION_RATIO.value()} times); upload a "
-        "smaller archive, or unpack it and upload the text files."
-    )
-
-
-def _too_expanded(expanded: int, packed: int) -> bool:
-    ratio = limits.MAX_EXPANSION_RATIO.value()
-    return expanded > RATIO_FLOOR_BYTES and expanded > ratio * max(packed, 1)
-
-
 class _Meter:
     """Counts source bytes read (for progress) and expanded bytes (for the zip-bomb guard)."""
 
@@ -203,9 +172,9 @@ class _Meter:
     def add_expanded(self, n: int) -> None:
         self.expanded += n
         if self.expanded > self.limit:
-            raise _zip_bomb(self.label, self.limit)
-        if _too_expanded(self.expanded, self.read):  # a .gz says nothing of its size up front
-            raise _ratio_bomb(self.label, self.expanded, self.read)
+            raise zip_bomb_error(self.label, self.limit)
+        if too_expanded(self.expanded, self.read):  # a .gz says nothing of its size up front
+            raise ratio_bomb_error(self.label, self.expanded, self.read)
 
     def report(self) -> None:
         """Call on_progress with the bytes read so far (never with a smaller number than before)."""
@@ -288,16 +257,6 @@ class _ClosingGzip(gzip.GzipFile):
             self._inner.close()
 
 
-def _quoted(name: str, limit: int = 120) -> str:
-    """A file name for messages: quoted, on one line, shortened.
-
-    >>> _quoted("notes.txt"), _quoted("bad\\nname.txt")
-    ("'notes.txt'", "'bad?name.txt'")
-    """
-    text = "".join(c if c.isprintable() else "?" for c in name)
-    return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"
-
-
 def _source_input(
     source: str | os.PathLike[str] | bytes, filename: str | None, meter: _Meter
 ) -> tuple[str, _Input]:
@@ -307,12 +266,12 @@ def _source_input(
     """
     if isinstance(source, bytes | bytearray | memoryview):
         data = source if isinstance(source, bytes) else bytes(source)
-        label = _quoted(filename) if filename else "The upload"
+        label = quoted_name(filename) if filename else "The upload"
         opener = _counted(functools.partial(io.BytesIO, data), meter)
         meter.size = len(data)
         return filename or "upload", _Input(label, "text", opener, False, False)
     path = Path(source)
-    label = _quoted(filename or os.fspath(source))
+    label = quoted_name(filename or os.fspath(source))
     if path.is_dir():
         raise InputError(f"{label} is a folder; pass a file, or zip the folder and pass the .zip.")
     if not path.is_file():
@@ -349,9 +308,9 @@ def _zip_inputs(inp: _Input) -> Iterator[_Input]:
                 f"{inp.label} is not a valid zip file ({_reason(err)}); upload the archive again."
             ) from err
         with archive:
-            for info in _zip_members(archive, inp.label):
+            for info in zip_members(archive, inp.label, lambda name: _format(name)[0] == "zip"):
                 within = inp.label if inp.label.startswith("'") else inp.label.lower()
-                member_label = f"{_quoted(info.filename)} in {within}"
+                member_label = f"{quoted_name(info.filename)} in {within}"
                 member = _Input(
                     member_label,
                     "text",
@@ -368,58 +327,6 @@ def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) ->
         return archive.open(info)
     except UnicodeDecodeError as err:  # a UTF-8-flagged name that is not UTF-8
         raise InputError(f"{label} is corrupt ({_reason(err)}); upload it again.") from err
-
-
-def _is_content(info: zipfile.ZipInfo) -> bool:
-    parts = PurePosixPath(info.filename).parts
-    return (
-        not info.is_dir()
-        and bool(parts)
-        and parts[0] != "__MACOSX"
-        and not any(part.startswith(".") for part in parts)
-    )
-
-
-_UNSAFE_PATH = re.compile(r"^(?:/|[A-Za-z]:)|(?:^|/)\.\.(?:/|$)")
-
-
-def _check_paths(archive: zipfile.ZipFile, label: str) -> None:
-    """Refuse a member whose path climbs out of the archive or starts at the root (zip slip).
-
-    Members are never extracted to disk, but such a path marks a hostile or broken archive.
-    """
-    for info in archive.infolist():
-        name = info.filename.replace("\\", "/")
-        if _UNSAFE_PATH.search(name):
-            raise InputError(
-                f"{label} holds a file with an unsafe path ({_quoted(info.filename, 80)}, which "
-                "climbs out of the archive or starts at the root); re-create the archive with "
-                "relative paths."
-            )
-
-
-def _zip_members(archive: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
-    """The members worth reading; refuses bombs, passwords, unsafe paths and nested archives."""
-    _check_paths(archive, label)
-    infos = [info for info in archive.infolist() if _is_content(info)]
-    nested = [info for info in infos if _format(info.filename)[0] == "zip"]
-    infos = [info for info in infos if _format(info.filename)[0] != "zip"]
-    if not infos:
-        what = (
-            "only zip archives (archives inside an archive are not read)" if nested else "no files"
-        )
-        raise InputError(f"{label} contains {what}; put .txt, .csv or .jsonl files in the zip.")
-    limit = limits.MAX_EXPANDED_BYTES.value()
-    if sum(info.file_size for info in infos) > limit:
-        raise _zip_bomb(label, limit)
-    for info in infos:
-        if _too_expanded(info.file_size, info.compress_size):
-            raise _ratio_bomb(label, info.file_size, info.compress_size)
-        if info.flag_bits & 0x1:
-            raise InputError(
-                f"{label} is password-protected; upload an archive without a password."
-            )
-    return infos
 
 
 # --- reading one input ------------------------------------------------------------------------

@@ -590,9 +590,9 @@ def _reason(err: BaseException) -> str:
 def _checked_members(archive: zipfile.ZipFile, label: str) -> dict[str, zipfile.ZipInfo]:
     """The members by name, after the archive rules (as for corpora: no path that climbs out,
     no password, no bomb) and the bundle's layout."""
-    from embedlab.ingest.sources import _check_paths, _size, _too_expanded, _zip_bomb
+    from embedlab.formats.zipsafe import check_paths, human_size, too_expanded, zip_bomb_error
 
-    _check_paths(archive, label)
+    check_paths(archive, label)
     members: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in archive.infolist():
@@ -608,18 +608,19 @@ def _checked_members(archive: zipfile.ZipFile, label: str) -> dict[str, zipfile.
             raise FormatError(f"{label} holds '{name}' twice; {AGAIN}.")
         if info.flag_bits & 0x1:
             raise InputError(f"{label} is password-protected; {AGAIN}, without a password.")
-        if _too_expanded(info.file_size, info.compress_size):
+        if too_expanded(info.file_size, info.compress_size):
             ratio = info.file_size / max(info.compress_size, 1)
             raise InputError(
                 f"{label} looks like a zip bomb ('{name}' expands from "
-                f"{_size(info.compress_size)} to {_size(info.file_size)}, {ratio:,.0f} times; "
+                f"{human_size(info.compress_size)} to {human_size(info.file_size)}, "
+                f"{ratio:,.0f} times; "
                 f"at most {limits.MAX_EXPANSION_RATIO.value():,} times is allowed); {AGAIN}."
             )
         total += info.file_size
         members[name] = info
     limit = limits.MAX_EXPANDED_BYTES.value()
     if total > limit:
-        raise _zip_bomb(label, limit)
+        raise zip_bomb_error(label, limit)
     if MANIFEST not in members:
         raise FormatError(f"{label} has no manifest.json, so it is not a bundle; {BUNDLE_HINT}.")
     return members

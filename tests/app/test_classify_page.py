@@ -326,3 +326,18 @@ def test_a_background_run_can_be_cancelled_and_a_reload_finds_a_finished_one(lee
     fresh.run()
     assert not fresh.exception and not fresh.error
     assert "Accuracy" in _metrics(fresh) and _chart(fresh, "cls_confusion")
+
+
+def test_a_tfidf_run_shows_an_empty_baseline_cell_and_mistakes_can_be_hidden(home):
+    at = _run(open_page("classify"))
+    assert not at.exception and not at.error
+    history = next(df for df in at.dataframe if "evaluation" in df.value.columns)
+    assert history.proto.placeholder == "—"  # what a missing number shows, not "None"
+    assert history.value["baseline accuracy"].isna().all()  # TF-IDF is its own baseline
+    assert history.value["baseline accuracy"].dtype == float
+    captions = " | ".join(c.value for c in at.caption)
+    assert "in the colour of the class it predicted" in captions
+    assert "Showing" not in captions  # 200 texts: every one is drawn
+    at.toggle(key="cls_map_mistakes").set_value(False).run()
+    assert not at.exception
+    assert [t["name"] for t in _chart(at, "cls_map")["data"]] == ["neg", "pos"]

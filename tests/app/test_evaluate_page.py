@@ -107,3 +107,15 @@ def test_nothing_ticked_asks_for_a_benchmark(lee_home):
 def test_without_a_model_the_page_says_where_to_get_one(home):
     at = open_page("evaluate")
     assert not at.exception and "No model is active" in at.info[0].value
+
+
+def test_the_reading_follows_the_active_model_and_wrong_answers_follow_its_case(lee_home):
+    at = _run(_only(open_page("evaluate"), "analogy"))
+    assert not at.exception and not at.error
+    reading = next(m.value for m in at.markdown if "How to read it" in m.value)
+    record = Workspace().model(DEMO_MODEL)
+    assert "Lee's 60,000 words" not in reading
+    assert "was trained on *lee*" in reading and f"knows {record.vocab:,} words" in reading
+    failures = _table(at, "predicted")
+    words = failures[["a", "b", "c", "expected"]].to_numpy().ravel()
+    assert all(w == w.lower() for w in words)  # the Lee model is lower-case: Athens -> athens

@@ -211,3 +211,29 @@ def test_an_upload_over_the_limit_is_refused(lee_home, monkeypatch):
     assert error.startswith("'big.txt' is 2.1 MB, over the 1 MB")
     assert "EMBEDLAB\\_MAX\\_UPLOAD\\_MB" in error
     assert [m.name for m in Workspace().models()] == [DEMO_MODEL]
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "native"])
+def test_an_exported_zip_uploads_as_it_is(lee_home, captured_downloads, fmt):
+    at = open_page("models")
+    at.selectbox(key="models_export_format").select(fmt).run()
+    at.button(key="models_prepare").click().run()
+    data, mime, file_name = captured_downloads[-1]
+    assert mime == "application/zip" and file_name.endswith(".zip")
+    at.file_uploader(key="models_upload").set_value((file_name, data, mime)).run()
+    at.text_input(key="models_upload_name").input("copy").run()
+    at.button(key="models_load").click().run()
+    assert not at.exception and not at.error
+    record, original = Workspace().model("copy"), Workspace().model(DEMO_MODEL)
+    assert (record.vocab, record.dim) == (original.vocab, original.dim)
+    assert at.sidebar.selectbox[0].value == "copy"
+    # a model loaded beside the only one: the compare box now starts with the two newest
+    assert at.multiselect(key="models_compare").value == ["copy", DEMO_MODEL]
+
+
+def test_the_catalog_shows_the_scores_in_narrow_columns(lee_home):
+    at = open_page("models")
+    catalog = next(df for df in at.dataframe if "Made with" in df.value.columns)
+    shown = list(catalog.proto.column_order)
+    assert shown[-3:] == ["Analogy accuracy", "WS353 Spearman", "SimLex Spearman"]
+    assert "Created (UTC)" not in shown and len(shown) <= 9  # the details tab has the rest

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 METRICS = (("precision", "#9cc3e4"), ("recall", "#4a90c2"), ("f1-score", "#1f4e79"))
-MISTAKE_COLOUR = "#111111"
 HOVER_CHARS = 160  # a hover shows the start of a long text
 
 
@@ -138,9 +137,14 @@ def per_class_figure(
     return fig
 
 
-def document_map_figure(frame: pd.DataFrame) -> go.Figure:
-    """The scored texts in 2D (`analysis.classify.document_map`): one colour per true class,
-    misclassified texts ringed in black (a trace of its own, drawn on top). `customdata[0]` of
+def document_map_figure(
+    frame: pd.DataFrame, labels: Sequence[str] | None = None, *, mistakes: bool = True
+) -> go.Figure:
+    """The scored texts in 2D (`analysis.classify.document_map`): one colour per true class;
+    with `mistakes`, each misclassified text also gets a thin ring in the colour of the class
+    it was *predicted* as (a trace of its own, on top), so the dots keep their class colour and
+    the ring says what the classifier said. Colours follow `labels` (all classes of the
+    result, so a sample that misses a class keeps the others' colours). `customdata[0]` of
     every point is the text's index in the data set (for selections).
 
     >>> import pandas as pd
@@ -151,8 +155,11 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
     >>> fig = document_map_figure(frame)
     >>> [t.name for t in fig.data], [[row[0] for row in t.customdata] for t in fig.data]
     (['neg', 'pos', 'misclassified'], [[1], [0, 2], [1]])
-    >>> fig.data[2].marker.symbol, fig.data[0].customdata[0][1]
-    ('circle-open', 'bad &lt;b&gt;')
+    >>> ring = fig.data[2].marker
+    >>> ring.symbol, list(ring.color) == [fig.data[1].marker.color], fig.data[0].customdata[0][1]
+    ('circle-open', True, 'bad &lt;b&gt;')
+    >>> [t.name for t in document_map_figure(frame, mistakes=False).data]
+    ['neg', 'pos']
     """
     import numpy as np
     import plotly.graph_objects as go
@@ -174,9 +181,14 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
     kind = "scattergl" if n > 1000 else "scatter"
     x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
     true = frame["true"].astype(str).to_numpy()
+    predicted = frame["predicted"].astype(str).to_numpy()
     correct = frame["correct"].astype(bool).to_numpy()
+    order = [str(label) for label in labels] if labels is not None else []
+    order += sorted((set(true) | set(predicted)) - set(order))
+    colours = {label: _colour(number) for number, label in enumerate(order)}
+    size = 8 if n <= 2000 else 6
     traces = []
-    for number, label in enumerate(sorted(set(true))):
+    for label in sorted(set(true)):
         rows = np.flatnonzero(true == label)
         traces.append(
             {
@@ -186,12 +198,12 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
                 "y": y[rows],
                 "customdata": custom[rows],
                 "hovertemplate": hover,
-                "marker": {"size": 8, "opacity": 0.75, "color": _colour(number)},
+                "marker": {"size": size, "opacity": 0.75, "color": colours[label]},
                 "name": _escape(label),
             }
         )
     wrong = np.flatnonzero(~correct)
-    if len(wrong):  # a ring around the dot, so its class colour still shows
+    if mistakes and len(wrong):
         traces.append(
             {
                 "type": kind,
@@ -202,9 +214,10 @@ def document_map_figure(frame: pd.DataFrame) -> go.Figure:
                 "hovertemplate": hover,
                 "marker": {
                     "symbol": "circle-open",
-                    "size": 14,
-                    "color": MISTAKE_COLOUR,
-                    "line": {"width": 1.5},
+                    "size": size + 5,
+                    "color": [colours[p] for p in predicted[wrong]],
+                    "opacity": 0.9,
+                    "line": {"width": 1},
                 },
                 "name": "misclassified",
             }
