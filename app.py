@@ -23,6 +23,7 @@ page = st.navigation(
             ),
             st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
             st.Page(PAGES / "models.py", title="Models", icon=":material/inventory_2:"),
+            st.Page(PAGES / "share.py", title="Share", icon=":material/share:"),
         ],
         "Explore": [
             st.Page(PAGES / "neighbours.py", title="Neighbours", icon=":material/hub:"),
@@ -42,3 +43,4 @@ page = st.navigation(
 )
 ui.sidebar()  # after the navigation, so the tour's links name registered pages
 ui.guarded(page)
+ui.copy_link()  # last, so the link holds what the page put in the URL

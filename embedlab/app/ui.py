@@ -265,3 +265,17 @@ def guarded(page: st.navigation) -> None:  # type: ignore[valid-type]
             "and corpora are "
             "safe; try again, and if it happens again please report it with the server log."
         )
+
+
+def copy_link() -> None:
+    """The sidebar's link to exactly this view (the page's URL with its parameters), in a box
+    with a copy button."""
+    from urllib.parse import urlencode
+
+    base = (st.context.url or "").split("?")[0]
+    params = st.query_params.to_dict()
+    if not base:
+        return
+    with st.sidebar:
+        st.caption("Link to this view")
+        st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
