@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: install run test lint bench clean
@@ -18,10 +19,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# the tests also cover the optional Spark trainer (make run works without it)
+$(SPARK_STAMP): $(STAMP)
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
 run: install
 	$(BIN)/embedlab app --demo
 
-test: install
+test: install $(SPARK_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -83,6 +83,15 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
         )
         for flag, value, flag_help in s.shorthands:
             target.add_argument(flag, dest=name, action="store_const", const=value, help=flag_help)
+    from embedlab.train.spark_settings import SPARK_CONF_HELP
+
+    group.add_argument(
+        "--spark-conf",
+        dest="spark_conf",
+        action="append",
+        metavar="KEY=VALUE",
+        help=SPARK_CONF_HELP + " (spark-word2vec only)",
+    )
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
@@ -91,6 +100,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     from embedlab.train.config import settings
 
     values = {name: getattr(args, name) for name in settings()}
+    if getattr(args, "spark_conf", None):
+        values["spark_conf"] = tuple(args.spark_conf)
     algo = values.pop("algo") or TrainConfig().algo
     return TrainConfig.build(algo, values)
 

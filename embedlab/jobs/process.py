@@ -98,6 +98,10 @@ def create_training_run(
     config.validate()
     record = ws.corpus(corpus)
     check_trainable(record.path, config.min_count)
+    if config.algo == "spark-word2vec":  # its limits are refused before a run is listed
+        from embedlab.train.spark import plan_spark_run
+
+        plan_spark_run(record.path, config)
     if name is not None and ws.has_model(check_name(name)):
         raise InputError(f"A model named '{name}' already exists; choose another name.")
     return ws.create_run(config.algo, config.to_dict(), record.id, name)

@@ -18,6 +18,7 @@ from embedlab.train import (
     gensim_trainers,  # noqa: F401 - registers word2vec and fasttext
     glove,  # noqa: F401 - registers glove
     sgns,  # noqa: F401 - registers sgns
+    spark,  # noqa: F401 - registers spark-word2vec
 )
 from embedlab.train.config import Algo, TrainConfig
 from embedlab.train.progress import ProgressCallback, ProgressEvent, ProgressTracker

@@ -22,6 +22,7 @@ from embedlab.checks import is_int, is_real
 from embedlab.device import DEVICES
 from embedlab.errors import InputError
 from embedlab.train.registry import algo_label, algorithms
+from embedlab.train.spark_settings import INPUT_HELP, MASTER_HELP, PARTITIONS_HELP
 
 Algo = Literal["word2vec", "fasttext"]  # what exists is decided by the registry (TRAINERS)
 Architecture = Literal["skipgram", "cbow"]
@@ -30,7 +31,9 @@ ARCHITECTURES: tuple[str, ...] = ("skipgram", "cbow")
 LOSSES: tuple[str, ...] = ("negative", "hs")
 MAX_SEED = 2**32 - 1  # numpy's RandomState, which gensim seeds, takes 0 .. 2**32 - 1
 GENSIM_ALGOS = ("word2vec", "fasttext")
+SPARK_ALGOS = ("spark-word2vec",)
 WORD2VEC_ALGOS = (*GENSIM_ALGOS, "sgns")  # the trainers with word2vec's settings
+GLOVE_LARGE_CORPUS = 100_000_000  # words from which GloVe's x_max defaults to 100, not 10
 DEVICE_LABELS = {"auto": "auto", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple GPU (mps)"}
 
 Choices = tuple[tuple[str, str], ...]  # (value, label for people)
@@ -148,8 +151,8 @@ def _setting(default: Any, **declared: Any) -> Any:
 def settings() -> dict[str, Setting]:
     """The declared settings of `TrainConfig`, by field name, in field order.
 
-    Fields without a declaration (`min_alpha`, `max_vocab`) are for the Python API only;
-    the CLI and the app leave them at their defaults.
+    Fields without a declaration (`min_alpha`, `max_vocab`, `deterministic`) are for the
+    Python API only; the CLI and the app leave them at their defaults.
 
     >>> list(settings())[:4]
     ['algo', 'architecture', 'loss', 'dim']
@@ -337,7 +340,61 @@ class TrainConfig:
         only_for=("fasttext",),
         advanced=True,
     )
+    x_max: float = _setting(
+        0.0,
+        label="GloVe x_max",
+        help="Co-occurrence count at which a GloVe pair gets full weight; 0 picks it from the "
+        "corpus size (10 below 100 million words, 100 above).",
+        minimum=0,
+        maximum=1_000_000,
+        step=1.0,
+        only_for=("glove",),
+        advanced=True,
+        flag="--x-max",
+        default_text="0 (auto: 10, or 100 from 100M words)",
+    )
+    glove_power: float = _setting(
+        0.75,
+        label="GloVe weighting power",
+        help="How fast a GloVe pair's weight grows with its count up to x_max ((x/x_max)^power); "
+        "0.75 is usual.",
+        minimum=0,
+        maximum=1,
+        above_minimum=True,
+        step=0.05,
+        only_for=("glove",),
+        advanced=True,
+    )
+    master: str = _setting(
+        "",
+        label="Spark master",
+        help=MASTER_HELP,
+        only_for=SPARK_ALGOS,
+        advanced=True,
+    )
+    partitions: int = _setting(
+        1,
+        label="Partitions",
+        help=PARTITIONS_HELP,
+        minimum=1,
+        maximum=10_000,
+        step=1,
+        only_for=SPARK_ALGOS,
+        advanced=True,
+    )
+    input: str = _setting(
+        "",
+        label="Input on the cluster",
+        help=INPUT_HELP,
+        only_for=SPARK_ALGOS,
+        advanced=True,
+    )
+    spark_conf: tuple[str, ...] = ()  # key=value pairs; a repeatable flag, declared by hand
     max_vocab: int | None = None
+    deterministic: bool = False  # sgns: one thread, fixed order, the same vectors every run
+
+    def __post_init__(self) -> None:  # JSON gives a list back; the config keeps a tuple
+        object.__setattr__(self, "spark_conf", tuple(self.spark_conf or ()))
 
     def validate(self) -> None:
         """Raise `InputError` for the first setting out of range, naming value and range.
@@ -362,6 +419,8 @@ class TrainConfig:
                 f"min_alpha must be between 0 and alpha ({self.alpha}); got {self.min_alpha!r}."
             )
         _check_int("min_n", self.min_n, 1, self.max_n)
+        if not isinstance(self.deterministic, bool):
+            raise InputError(f"deterministic must be true or false; got {self.deterministic!r}.")
         if self.max_vocab is not None and (not is_int(self.max_vocab) or self.max_vocab < 2):
             raise InputError(
                 f"max_vocab must be empty (no limit) or a whole number of at least 2; "
@@ -444,6 +503,19 @@ class TrainConfig:
         except AttributeError:  # not on Linux
             return os.cpu_count() or 1
 
+    def resolved_x_max(self, tokens: int) -> float:
+        """GloVe's x_max for a corpus of `tokens` words: `x_max`, or when it is 0 the value
+        GloVe's own recipes use at that size (10 below 100 million words, 100 above).
+
+        >>> TrainConfig().resolved_x_max(1_000_000), TrainConfig().resolved_x_max(10**9)
+        (10.0, 100.0)
+        >>> TrainConfig(x_max=50).resolved_x_max(1_000_000)
+        50.0
+        """
+        if self.x_max:
+            return float(self.x_max)
+        return 10.0 if tokens < GLOVE_LARGE_CORPUS else 100.0
+
     @staticmethod
     def usual_alpha(algo: str) -> float:
         """The starting learning rate an algorithm is usually trained with.
@@ -492,9 +564,9 @@ class TrainConfig:
         'word2vec skip-gram, hierarchical softmax, 100d, window 5, min-count 5, 1 epoch'
         """
         arch = "skip-gram" if self.architecture == "skipgram" else "CBOW"
-        if self.loss == "negative":
+        if self.loss == "negative" and self.algo not in SPARK_ALGOS:
             loss = f"negative sampling ({self.negative})"
-        else:
+        else:  # MLlib's Word2Vec is skip-gram with hierarchical softmax only
             loss = "hierarchical softmax"
         parts = [
             f"{self.algo} {arch}",
@@ -506,6 +578,8 @@ class TrainConfig:
         ]
         if self.algo == "fasttext":
             parts.append(f"n-grams {self.min_n}-{self.max_n}")
+        if self.algo in SPARK_ALGOS:
+            parts.append(f"{self.partitions} partition{'s' if self.partitions != 1 else ''}")
         if self.max_vocab is not None:
             parts.append(f"max vocab {self.max_vocab:,}")
         return ", ".join(parts)
