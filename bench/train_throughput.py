@@ -3,12 +3,17 @@
 Ingests CORPUS once (a text file or a folder of .txt files) through `embedlab.ingest.corpus.ingest`,
 repeats the cleaned corpus.txt `--repeat` times, then trains on it, one child process per
 run: gensim Word2Vec skip-gram (all cores, corpus_file mode), embedlab sgns on the CPU
-(all cores), sgns on CUDA when there is one, and GloVe on each device when the "glove"
-trainer is registered. Prints training words/s, training and process seconds, the child's
+(all cores), sgns on CUDA when there is one, GloVe on each device when the "glove"
+trainer is registered, and Stanford's glove.c when its source is at `--glove-source`
+(default ../shared/reference/glove: built out of tree, in a temporary folder, and run on the
+same cleaned corpus with the same window, dims, iterations, threads and x_max; a clone
+without it skips that row). Prints training words/s, training and process seconds, the child's
 peak RSS (and peak CUDA memory), analogy accuracy and WS353 Spearman, with ratios against
 gensim, and writes bench/results/train_throughput.json.
 
     python bench/train_throughput.py ../shared/data/inaugural --repeat 10 --epochs 5
+    python bench/train_throughput.py ../shared/data/inaugural --repeat 10 --epochs 15 \\
+        --only glove:cpu glove.c:cpu
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -47,6 +54,88 @@ print(json.dumps({
     "epoch_losses": emb.meta["epoch_losses"],
 }))
 """
+
+
+GLOVE_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "glove"
+
+# Stanford's pipeline (vocab_count, cooccur, shuffle, glove), each step timed, then scored
+# the same way as embedlab's vectors. argv: build dir, corpus, work dir, settings (JSON).
+GLOVE_C_CHILD = """
+import json, subprocess, sys, time
+from pathlib import Path
+import numpy as np
+from embedlab.analysis.evaluate import run_benchmark
+from embedlab.embeddings import Embeddings
+build, corpus, work, s = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), json.loads(sys.argv[4])
+def step(name, args, stdin, stdout):
+    start = time.perf_counter()
+    with open(stdin, "rb") as fin, open(stdout, "wb") as fout:
+        subprocess.run([str(build / name), *args], stdin=fin, stdout=fout, check=True,
+                       stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+vocab, cooc, shuf = work / "vocab.txt", work / "cooc.bin", work / "cooc.shuf.bin"
+prep = step("vocab_count", ["-min-count", str(s["min_count"]), "-verbose", "0"], corpus, vocab)
+prep += step("cooccur", ["-memory", "2.0", "-vocab-file", str(vocab), "-verbose", "0",
+                         "-window-size", str(s["window"])], corpus, cooc)
+prep += step("shuffle", ["-memory", "2.0", "-verbose", "0", "-seed", str(s["seed"])], cooc, shuf)
+train = step("glove", ["-save-file", str(work / "vectors"), "-threads", str(s["threads"]),
+                       "-input-file", str(shuf), "-x-max", str(s["x_max"]), "-alpha", "0.75",
+                       "-eta", str(s["alpha"]), "-iter", str(s["epochs"]),
+                       "-vector-size", str(s["dim"]), "-binary", "0", "-write-header", "0",
+                       "-vocab-file", str(vocab), "-verbose", "0", "-seed", str(s["seed"])],
+             "/dev/null", "/dev/null")
+words, rows = [], []
+with open(work / "vectors.txt", encoding="utf-8") as fh:
+    for line in fh:
+        parts = line.rstrip("\\n").split(" ")
+        if parts[0] != "<unk>":
+            words.append(parts[0])
+            rows.append(np.array(parts[1:], dtype=np.float32))
+emb = Embeddings(words, np.vstack(rows))
+tokens = sum(len(line.split()) for line in open(corpus, encoding="utf-8"))
+print(json.dumps({
+    "words_per_sec": tokens * s["epochs"] / train,
+    "train_seconds": train,
+    "total_seconds": prep + train,
+    "corpus_words": tokens,
+    "vocab": len(emb),
+    "analogy": run_benchmark(emb, "analogy").accuracy,
+    "ws353": run_benchmark(emb, "ws353").spearman,
+    "cuda_peak_mib": None,
+    "epoch_losses": [],
+}))
+"""
+
+
+def build_glove_c(source: Path, out: Path) -> Path | None:
+    """Copy glove.c's source into `out` and `make` it there; its build folder, or None
+    when `source` is missing (a clone without ../shared) or the build fails."""
+    if not (source / "Makefile").is_file():
+        return None
+    tree = out / "glove-src"
+    shutil.copytree(source, tree, ignore=shutil.ignore_patterns("build"))
+    done = subprocess.run(["make", "-C", str(tree)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  glove.c did not build; skipping it:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return tree / "build"
+
+
+def glove_c_command(build: Path, corpus: Path, work: Path, settings: dict) -> list[str]:
+    """The child that runs glove.c's four steps on `corpus` with embedlab's `settings`."""
+    from embedlab.train import TrainConfig
+
+    tokens = len(corpus.read_text(encoding="utf-8").split())
+    config = TrainConfig(**{k: v for k, v in settings.items() if k not in ("algo", "device")})
+    child = {
+        **settings,
+        "threads": config.resolved_workers(),
+        "x_max": config.resolved_x_max(tokens),
+        "alpha": TrainConfig.usual_alpha("glove"),
+    }
+    work.mkdir(exist_ok=True)
+    return [sys.executable, "-c", GLOVE_C_CHILD, str(build), str(corpus), str(work),
+            json.dumps(child)]  # fmt: skip
 
 
 def prepare(source: Path, repeat: int, out: Path) -> Path:
@@ -84,7 +173,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--workers", type=int, default=0, help="CPU threads; 0: all cores")
-    parser.add_argument("--only", nargs="*", help="algo:device pairs, e.g. sgns:cuda")
+    parser.add_argument("--only", nargs="*", help="algo:device pairs, e.g. sgns:cuda glove.c:cpu")
+    parser.add_argument(
+        "--glove-source", type=Path, default=GLOVE_SOURCE, help="Stanford GloVe's source folder"
+    )
     args = parser.parse_args()
 
     base = {"dim": args.dim, "window": 5, "negative": 5, "min_count": 5}
@@ -92,11 +184,23 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         corpus = prepare(args.corpus, args.repeat, Path(tmp))
-        for algo, device in runs():
-            if args.only and f"{algo}:{device}" not in args.only:
-                continue
+        wanted = [
+            r for r in runs() + [("glove.c", "cpu")]
+            if not args.only or f"{r[0]}:{r[1]}" in args.only
+        ]  # fmt: skip
+        glove_c = None
+        if ("glove.c", "cpu") in wanted:
+            glove_c = build_glove_c(args.glove_source, Path(tmp))
+            if glove_c is None:
+                print(f"  no glove.c at {args.glove_source}; skipping its row", file=sys.stderr)
+        for algo, device in wanted:
             settings = {**base, "algo": algo, "device": device}
-            child = [sys.executable, "-c", CHILD, str(corpus), json.dumps(settings)]
+            if algo == "glove.c":
+                if glove_c is None:
+                    continue
+                child = glove_c_command(glove_c, corpus / "corpus.txt", Path(tmp) / "gc", settings)
+            else:
+                child = [sys.executable, "-c", CHILD, str(corpus), json.dumps(settings)]
             done = measure(timed(child))
             row = json.loads(done.stdout.strip().splitlines()[-1])
             row |= {"algo": algo, "device": device, "wall": done.seconds, "peak": done.peak_mib}

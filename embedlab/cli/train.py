@@ -86,6 +86,12 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     from embedlab.train.spark_settings import SPARK_CONF_HELP
 
     group.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="sgns only: one thread in a fixed order, so the same seed gives the same vectors "
+        "(slower; for class demos)",
+    )
+    group.add_argument(
         "--spark-conf",
         dest="spark_conf",
         action="append",
@@ -102,6 +108,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     values = {name: getattr(args, name) for name in settings()}
     if getattr(args, "spark_conf", None):
         values["spark_conf"] = tuple(args.spark_conf)
+    if getattr(args, "deterministic", False):
+        values["deterministic"] = True
     algo = values.pop("algo") or TrainConfig().algo
     return TrainConfig.build(algo, values)
 

@@ -351,7 +351,7 @@ class TrainConfig:
         only_for=("glove",),
         advanced=True,
         flag="--x-max",
-        default_text="0 (auto: 10, or 100 from 100M words)",
+        default_text="0 (auto)",
     )
     glove_power: float = _setting(
         0.75,

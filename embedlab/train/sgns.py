@@ -4,15 +4,19 @@ Registered as "sgns". The math is word2vec's: frequency subsampling, a dynamic w
 (each centre draws b in 1..window), unigram^0.75 negatives (a drawn negative equal to
 the target is skipped), a learning rate falling linearly from `alpha` to `min_alpha`
 over every word of every epoch, an input matrix initialised uniform(-0.5/dim, 0.5/dim)
-and an output matrix of zeros. CBOW predicts the centre from the mean of its context
-vectors and gives each context word the whole error (gensim's `cbow_mean=1`).
+and an output matrix of zeros. Skip-gram shares negatives (HogBatch, Ji et al. 2016;
+BlazingText's batch_skipgram): each centre's context words predict it against one draw of
+k negatives, so a centre is a small dense product and its loss and gradients are summed
+over its context words. CBOW predicts the centre from the mean of its context vectors and
+gives each context word the whole error (gensim's `cbow_mean=1`).
 
 The corpus is streamed in chunks of about `CHUNK_TOKENS` word ids: the first epoch
 encodes it (through `vocab.encoded_sentences`) and spills the ids to a temporary file,
 later epochs read that file back chunk by chunk. Each chunk is subsampled, turned into
-(input, output) pairs with tensor ops, shuffled, and trained in minibatches; the closed
-form SGNS gradient `g = (label - sigmoid(u.v)) * lr` is applied with `index_add_`, so a
-step touches only the rows in its batch, however large the vocabulary.
+one row per centre (its context words) with tensor ops, shuffled, and trained in
+minibatches of centres; the closed form SGNS gradient `g = (label - sigmoid(u.v)) * lr`
+is applied with `index_add_`, so a step touches only the rows in its batch, however large
+the vocabulary.
 
 Randomness (subsampling, windows, shuffling, negatives) comes from a counter-based
 hash (splitmix64) computed with integer tensor ops: the same seed gives the same draws
@@ -25,6 +29,8 @@ examples and make the same minibatch updates without the torch steps' big interm
 (``EMBEDLAB_SGNS_STEPS=torch`` keeps the torch steps). With one worker thread a seed gives
 identical vectors, equal to the torch steps' up to rounding; with more, the threads share
 the batches and update without locks, as gensim's workers do, so runs differ slightly.
+`TrainConfig(deterministic=True)` trains with one thread in a fixed order whatever
+`workers` says, so the same seed gives the same vectors.
 
 >>> import tempfile, pathlib
 >>> tmp = tempfile.TemporaryDirectory()
@@ -68,9 +74,10 @@ if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
 
 CHUNK_TOKENS = 1_000_000  # word ids per chunk (before subsampling)
-BATCH_PAIRS = 1024  # pairs per step (CBOW: // 4 centres); the same on every device, as the
-# draws are: 1024 keeps a step in the CPU caches (2x faster than 4096); a GPU wants more
-STEPS_PER_CALL = 64  # batches per call of a compiled CPU kernel
+BATCH_CENTRES = 64  # skip-gram centres per step (about 6 context words each) and
+CBOW_BATCH_CENTRES = 256  # CBOW's; the same on every device, as the draws are: small steps
+# keep the CPU kernels' buffers in cache; a GPU would want more (not measured yet)
+STEPS_PER_CALL = 512  # batches per call of a compiled CPU kernel (its threads meet at the end)
 _BITS = 53  # random draws are integers in [0, 2**53)
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX1 = 0xBF58476D1CE4E5B9
@@ -318,29 +325,23 @@ class _Model:
         valid &= sentence[pos] == sentence.unsqueeze(1)
         shuffle_key = stream_key(seed, _STREAMS["shuffle"], epoch, index)
         neg_key = stream_key(seed, _STREAMS["negative"], epoch, index)
+        has = valid.any(1)  # one row per centre with context: CBOW's examples, skip-gram's blocks
+        context, valid, outputs = ids[pos[has]], valid[has], ids[has]
+        del pos
+        order = torch.argsort(random_bits(shuffle_key, 0, len(outputs), dev))
+        examples = (context[order], valid[order], outputs[order])
         if c.architecture == "skipgram":
-            rows, cols = valid.nonzero(as_tuple=True)
-            outputs = ids[rows]  # the centre word is predicted, from each context word
-            inputs = ids[pos[rows, cols]]
-            del rows, cols, pos, valid
-            order = torch.argsort(random_bits(shuffle_key, 0, len(inputs), dev))
-            inputs, outputs = inputs[order], outputs[order]
-            step, batch = self._skipgram_step, BATCH_PAIRS
-            examples: tuple[torch.Tensor, ...] = (inputs, outputs)
+            step, batch = self._skipgram_step, BATCH_CENTRES
+            self.examples += int(valid.sum())  # the loss is per (context, centre) pair
         else:
-            has = valid.any(1)
-            context, valid, outputs = ids[pos[has]], valid[has], ids[has]
-            del pos
-            order = torch.argsort(random_bits(shuffle_key, 0, len(outputs), dev))
-            examples = (context[order], valid[order], outputs[order])
-            step, batch = self._cbow_step, max(1, BATCH_PAIRS // 4)
+            step, batch = self._cbow_step, CBOW_BATCH_CENTRES
+            self.examples += len(outputs)
         total = len(examples[-1])
         for start in range(0, total, batch):
             lr = self.lr(words_before + n * start / total)
             part = tuple(t[start : start + batch] for t in examples)
             negatives = self._negatives(neg_key, start, len(part[-1]))
             step(*part, negatives, lr)
-        self.examples += total
 
     def _train_chunk_compiled(self, chunk: _Chunk, epoch: int, index: int, before: int) -> None:
         """`train_chunk` in compiled loops: the same examples and batches, `STEPS_PER_CALL`
@@ -352,16 +353,15 @@ class _Model:
             np.uint64(stream_key(c.seed, _STREAMS[name], epoch, index))
             for name in ("keep", "window", "shuffle", "negative")
         )
+        examples = kernels.centre_examples(
+            chunk.ids, chunk.lengths, self.keep.numpy(), keys[:3], c.window
+        )
         if c.architecture == "skipgram":
-            examples = kernels.skipgram_examples(
-                chunk.ids, chunk.lengths, self.keep.numpy(), keys[:3], c.window
-            )
-            kernel, batch = kernels.skipgram_batches, BATCH_PAIRS
+            kernel, batch = kernels.skipgram_blocks, BATCH_CENTRES
+            self.examples += int(examples[1].sum())  # the loss is per (context, centre) pair
         else:
-            examples = kernels.cbow_examples(
-                chunk.ids, chunk.lengths, self.keep.numpy(), keys[:3], c.window
-            )
-            kernel, batch = kernels.cbow_batches, max(1, BATCH_PAIRS // 4)
+            kernel, batch = kernels.cbow_batches, CBOW_BATCH_CENTRES
+            self.examples += len(examples[-1])
         w_in, w_out = self.w_in.numpy(), self.w_out.numpy()
         accept, alias = self.accept.numpy(), self.alias.numpy()
         threads = numba.get_num_threads()
@@ -375,7 +375,6 @@ class _Model:
             noise = (accept, alias, keys[3], first, c.negative)
             part = [a[first:last] for a in examples]
             self.loss += kernel(w_in, w_out, *part, noise, bounds, lrs, threads)
-        self.examples += total
 
     def _negatives(self, key: int, start: int, count: int) -> torch.Tensor:
 
@@ -406,10 +405,34 @@ class _Model:
         return grad_hidden
 
     def _skipgram_step(
-        self, inputs: torch.Tensor, outputs: torch.Tensor, negatives: torch.Tensor, lr: float
+        self,
+        context: torch.Tensor,
+        valid: torch.Tensor,
+        outputs: torch.Tensor,
+        negatives: torch.Tensor,
+        lr: float,
     ) -> None:
-        grad = self._output_step(self.w_in.index_select(0, inputs), outputs, negatives, lr)
-        self.w_in.index_add_(0, inputs, grad)
+        """HogBatch: each centre's context words (B × S) predict it against its k shared
+        negatives, as one batched product (B × S × d) · (B × d × (1 + k)); gradients summed."""
+        import torch
+        import torch.nn.functional as F  # noqa: N812
+
+        b, span = context.shape
+        targets = torch.cat([outputs.unsqueeze(1), negatives], 1)  # B × (1 + k)
+        h = self.w_in.index_select(0, context.view(-1)).view(b, span, -1)  # B × S × d
+        u = self.w_out.index_select(0, targets.view(-1)).view(*targets.shape, -1)  # B × T × d
+        scores = torch.bmm(h, u.transpose(1, 2))  # B × S × T
+        use = torch.ones_like(targets, dtype=scores.dtype)
+        use[:, 1:] = (negatives != outputs.unsqueeze(1)).to(scores.dtype)
+        mask = valid.to(scores.dtype).unsqueeze(2) * use.unsqueeze(1)
+        labels = torch.zeros_like(scores)
+        labels[:, :, 0] = 1.0
+        self.loss += (F.softplus((1 - 2 * labels) * scores) * mask).sum(dtype=torch.float64)
+        g = (labels - torch.sigmoid(scores)) * mask * lr
+        grad_in = torch.bmm(g, u)  # B × S × d
+        grad_out = torch.bmm(g.transpose(1, 2), h)  # B × T × d
+        self.w_out.index_add_(0, targets.view(-1), grad_out.flatten(0, 1))
+        self.w_in.index_add_(0, context[valid], grad_in[valid])
 
     def _cbow_step(
         self,
@@ -498,9 +521,10 @@ def train_sgns(corpus: Path, config: TrainConfig, tracker: ProgressTracker) -> E
     vocab = build_vocab(corpus, config.min_count, config.max_vocab)
     in_vocab = int(vocab.counts.sum())
     scale = vocab.total_words / in_vocab  # progress is told in raw corpus words
+    workers = 1 if config.deterministic else config.resolved_workers()
     threads = torch.get_num_threads()
-    torch.set_num_threads(config.resolved_workers())
-    _set_kernel_threads(config.resolved_workers())
+    torch.set_num_threads(workers)
+    _set_kernel_threads(workers)
     try:
         with torch.no_grad(), tempfile.TemporaryDirectory(prefix="embedlab-sgns-") as tmp:
             model = _Model(vocab, config, device)

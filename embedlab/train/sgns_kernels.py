@@ -1,22 +1,25 @@
 """sgns's CPU steps as compiled loops (numba), with the torch steps' minibatch semantics.
 
-The torch steps in `sgns.py` materialise batch × (1 + negative) × dim intermediates (the
-gathered output rows and the gradient's outer product) and spend most of a CPU step moving
-them through memory; word2vec's C code does each pair in cache. These kernels do the same
-work pair by pair and keep the torch steps' meaning for a batch:
+The torch steps in `sgns.py` materialise batch-sized intermediates and spend most of a CPU
+step moving them through memory; these kernels do the same work centre by centre, in
+cache, and keep the torch steps' meaning for a batch:
 
-1. every pair of the batch is scored against the parameters as they were before the batch:
-   the error ``g = (label - sigmoid(u.h)) * lr`` and the input's gradient
-   ``sum_j g_j u_j`` go to small buffers;
-2. the output rows take ``g_j * h`` (h: the input rows from before the batch);
-3. the input rows take their gradient.
+1. skip-gram (HogBatch, Ji et al. 2016; BlazingText's batch_skipgram): a centre's context
+   words all predict it against one shared draw of k negatives, so a centre is a small
+   dense product, (contexts × d) · (d × (1 + k)). CBOW: the mean of the context vectors
+   predicts the centre against k negatives;
+2. every centre of a batch is scored against the parameters as they were before the
+   batch; the errors ``g = (label - sigmoid(u.h)) * lr`` give both sides' gradients
+   (summed over the block, not averaged), kept in small buffers;
+3. after the batch, the output rows and the input rows take their gradients.
 
-With one thread the batches run in order, so a run matches the torch steps (and a CUDA
-run of the same seed) up to floating-point rounding. With T threads, thread t takes
-batches t, t+T, t+2T, ... and the threads update the shared matrices without locks, as
-word2vec.c and gensim do (Hogwild): no thread waits for another inside a call, so a busy
-machine slows a run down instead of stalling it, but runs are no longer bit-reproducible.
-One call trains many batches, so Python is not in the inner loop.
+With one thread the batches run in order, so a run is bit-reproducible and matches the
+torch steps (and a CUDA run of the same seed) up to floating-point rounding. With T
+threads, thread t takes batches t, t+T, t+2T, ... and the threads update the shared
+matrices without locks, as word2vec.c and gensim do (Hogwild): no thread waits for
+another inside a call, so a busy machine slows a run down instead of stalling it, but runs
+are no longer bit-reproducible. One call trains many batches, so Python is not in the
+inner loop.
 
 numba compiles these on first use (seconds; cached on disk afterwards). When numba is
 missing, `sgns.py` uses its torch steps.
@@ -25,14 +28,16 @@ missing, `sgns.py` uses its torch steps.
 >>> rng = np.random.default_rng(0)
 >>> w_in = (rng.random((5, 4), dtype=np.float32) - 0.5) / 4
 >>> w_out = np.zeros((5, 4), dtype=np.float32)
->>> pairs = np.array([0, 1], dtype=np.int32), np.array([1, 2], dtype=np.int32)
+>>> context = np.array([[0, 2], [1, 1]], dtype=np.int32)  # two centres, 2 slots each
+>>> valid = np.array([[True, True], [True, False]])
+>>> centres = np.array([1, 2], dtype=np.int32)
 >>> from embedlab.train.sgns import alias_table
 >>> tables = alias_table(np.array([0, 0, 0, 0.5, 0.5]))  # noise: words 3 and 4 only
 >>> noise = (*tables, np.uint64(7), 0, 2)
->>> loss = skipgram_batches(w_in, w_out, *pairs, noise, np.array([0, 2]),
-...                         np.array([0.025], dtype=np.float32), 1)
->>> round(loss, 4)  # 6 scores of 0 (the output rows start at 0), each costing log 2
-4.1589
+>>> loss = skipgram_blocks(w_in, w_out, context, valid, centres, noise, np.array([0, 2]),
+...                        np.array([0.025], dtype=np.float32), 1)
+>>> round(loss, 4)  # 3 context words × 3 targets, scores of 0 (w_out starts at 0): 9 log 2
+6.2383
 >>> bool(np.abs(w_out[1:]).sum() > 0), bool(np.abs(w_out[0]).sum() == 0)
 (True, True)
 """
@@ -154,49 +159,95 @@ def _scratch(most: int, d: int, k: int) -> tuple:
     )
 
 
-@njit(parallel=True, **_FLAGS)
-def skipgram_batches(
+@njit(**_FLAGS)
+def _centre_block(
     w_in: np.ndarray,
     w_out: np.ndarray,
-    inputs: np.ndarray,
-    outputs: np.ndarray,
+    context: np.ndarray,  # 2·window word ids around the centre
+    valid: np.ndarray,  # which of them are in its window
+    centre: int,
+    negatives: np.ndarray,  # k negatives, shared by the centre's context words
+    lr: float,
+    grad_in: np.ndarray,  # out: 2·window × d, the context rows' gradients
+    grad_out: np.ndarray,  # out: (1 + k) × d, the target rows' gradients
+) -> float:
+    """One centre's block, HogBatch style: every context word scores the centre and the
+    same negatives (a (contexts × d) · (d × targets) product); the gradients of both sides
+    go to the buffers (from the parameters as they are); returns the summed loss."""
+    k, d, span = negatives.shape[0], w_in.shape[1], context.shape[0]
+    grad_in[:] = 0.0
+    grad_out[:] = 0.0
+    total = 0.0
+    for j in range(k + 1):
+        target = centre if j == 0 else negatives[j - 1]
+        if j > 0 and target == centre:
+            continue
+        u = w_out[target]
+        for s in range(span):
+            if not valid[s]:
+                continue
+            h = w_in[context[s]]
+            g, loss = _score(h, w_out, target, 1.0 if j == 0 else 0.0, lr)
+            total += loss
+            gi, go = grad_in[s], grad_out[j]
+            for c in range(d):
+                gi[c] += g * u[c]
+                go[c] += g * h[c]
+    return total
+
+
+@njit(parallel=True, **_FLAGS)
+def skipgram_blocks(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    context: np.ndarray,  # N × 2·window word ids
+    valid: np.ndarray,  # N × 2·window booleans
+    centres: np.ndarray,  # N centre words
     noise: tuple,
     bounds: np.ndarray,
     lrs: np.ndarray,
     threads: int,
 ) -> float:
-    """Train skip-gram on pairs ``bounds[b]:bounds[b+1]`` with rate ``lrs[b]``; the loss sum.
+    """Train skip-gram on centres ``bounds[b]:bounds[b+1]`` with rate ``lrs[b]``; the loss sum.
 
-    `noise` is ``(accept, alias, key, first, k)``: the noise distribution's alias tables
-    (`sgns.alias_table`), the negatives' stream, the chunk-wide index of ``inputs[0]`` and
-    the negatives per pair. `threads` share the batches (see the module's docstring).
+    Each centre's context words predict it against one shared draw of negatives (draw
+    ``centre·k + j``, as CBOW's); a batch of centres is scored against the parameters from
+    before the batch, then its gradients are added (summed, not averaged), as the torch
+    steps do. `noise` is ``(accept, alias, key, first, k)``: the noise distribution's alias
+    tables (`sgns.alias_table`), the negatives' stream, the chunk-wide index of the first
+    centre and the negatives per centre. `threads` share the batches (see the module's docstring).
     """
     accept, alias, key, first, k = noise
-    d, batches = w_in.shape[1], lrs.shape[0]
+    d, span, batches = w_in.shape[1], context.shape[1], lrs.shape[0]
     most = int(np.max(bounds[1:] - bounds[:-1]))
     total = 0.0
     for t in prange(threads):
-        grad, g, negatives = _scratch(most, d, k)
-        hidden = np.empty((most, d), dtype=np.float32)
+        grad_in = np.empty((most, span, d), dtype=np.float32)
+        grad_out = np.empty((most, k + 1, d), dtype=np.float32)
+        negatives = np.empty((most, k), dtype=np.int64)
         for b in range(t, batches, threads):
             lo, hi = bounds[b], bounds[b + 1]
-            n = hi - lo
-            for i in range(n):
-                hidden[i] = w_in[inputs[lo + i]]
-            total += _batch(
-                w_in,
-                w_out,
-                hidden[:n],
-                outputs[lo:hi],
-                (accept, alias, key, k),
-                first + lo,
-                lrs[b],
-                (grad, g, negatives),
-            )
-            for i in range(n):
-                row, src = w_in[inputs[lo + i]], grad[i]
-                for c in range(d):
-                    row[c] += src[c]
+            for i in range(hi - lo):
+                e = lo + i
+                _negatives_of(accept, alias, key, first + e, negatives[i])
+                total += _centre_block(
+                    w_in, w_out, context[e], valid[e], centres[e], negatives[i], lrs[b],
+                    grad_in[i], grad_out[i],
+                )  # fmt: skip
+            for i in range(hi - lo):
+                e = lo + i
+                for s in range(span):
+                    if valid[e, s]:
+                        row, src = w_in[context[e, s]], grad_in[i, s]
+                        for c in range(d):
+                            row[c] += src[c]
+                for j in range(k + 1):
+                    target = centres[e] if j == 0 else negatives[i, j - 1]
+                    if j > 0 and target == centres[e]:
+                        continue
+                    row, src = w_out[target], grad_out[i, j]
+                    for c in range(d):
+                        row[c] += src[c]
     return total
 
 
@@ -215,7 +266,7 @@ def cbow_batches(
     """Train CBOW (mean of the context) on centres ``bounds[b]:bounds[b+1]``; the loss sum.
 
     Every valid context word takes the whole input gradient, as gensim's ``cbow_mean=1``;
-    `noise` and `threads` as for `skipgram_batches`.
+    `noise` and `threads` as for `skipgram_blocks`.
     """
     accept, alias, key, first, k = noise
     d, span, batches = w_in.shape[1], context.shape[1], lrs.shape[0]
@@ -282,39 +333,13 @@ def _shuffled(key: np.uint64, n: int) -> np.ndarray:
 
 
 @njit(**_FLAGS)
-def skipgram_examples(
-    ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, keys: tuple, window: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffled (input, output) pairs of a chunk: subsampled, each centre with a window of
-    1..`window` words drawn for it, inside its sentence. `keys`: (keep, window, shuffle)."""
-    keep_key, window_key, shuffle_key = keys
-    words, sentence = _subsample(ids, lengths, keep, keep_key)
-    m = words.shape[0]
-    reach = np.empty(m, dtype=np.int64)
-    count = 0
-    for i in range(m):
-        reach[i] = 1 + np.int64(random_bits_at(window_key, np.uint64(i)) % np.uint64(window))
-        for p in range(max(0, i - reach[i]), min(m, i + reach[i] + 1)):
-            count += p != i and sentence[p] == sentence[i]
-    inputs = np.empty(count, dtype=np.int32)
-    outputs = np.empty(count, dtype=np.int32)
-    n = 0
-    for i in range(m):
-        for p in range(max(0, i - reach[i]), min(m, i + reach[i] + 1)):
-            if p != i and sentence[p] == sentence[i]:
-                inputs[n], outputs[n] = words[p], words[i]  # the centre is predicted
-                n += 1
-    order = _shuffled(shuffle_key, count)
-    return inputs[order], outputs[order]
-
-
-@njit(**_FLAGS)
-def cbow_examples(
+def centre_examples(
     ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, keys: tuple, window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffled (context, valid, centre) rows of a chunk for CBOW: context holds the words
-    at offsets -window..-1, 1..window, valid marks those inside the drawn window and the
-    sentence; centres without any context are dropped."""
+    """Shuffled (context, valid, centre) rows of a chunk, one per centre (CBOW's examples and
+    skip-gram's blocks): context holds the words at offsets -window..-1, 1..window, valid
+    marks those inside the drawn window and the sentence; centres without context are
+    dropped."""
     keep_key, window_key, shuffle_key = keys
     words, sentence = _subsample(ids, lengths, keep, keep_key)
     m, span = words.shape[0], 2 * window

@@ -425,3 +425,20 @@ def test_evaluating_a_file_never_stores_scores_on_a_catalog_model(capsys, tmp_pa
     assert run(capsys, "evaluate", "pets", "--benchmark", str(pairs))[0] == 0
     code, out, _ = run(capsys, "models", "--json")
     assert set(json.loads(out)[0]["metrics"]) == {"pairs.tsv"}
+
+
+def test_deterministic_sgns_gives_the_same_vectors_twice(tmp_path):
+    import numpy as np
+
+    from embedlab.store.workspace import Workspace
+
+    home = tmp_path / "ws"
+    text = tmp_path / "c.txt"
+    text.write_text("the cat sat on the mat . the dog ran in the park .\n" * 40)
+    args = ["--home", str(home), "train", str(text), "--algo", "sgns", "--dim", "8",
+            "--epochs", "2", "--min-count", "1", "--workers", "2", "--deterministic"]  # fmt: skip
+    assert main([*args, "--name", "one"]) == 0 and main([*args, "--name", "two"]) == 0
+    ws = Workspace(home)
+    one, two = ws.load_model("one"), ws.load_model("two")
+    assert one.meta["config"]["deterministic"] is True
+    np.testing.assert_array_equal(one.vectors, two.vectors)

@@ -1,4 +1,5 @@
-"""The torch GloVe trainer: exact co-occurrence counts, the AdaGrad step, and quality on Lee."""
+"""The GloVe trainer: exact co-occurrence counts, the AdaGrad steps (glove.c's entry by entry
+on the CPU, torch's minibatch elsewhere), the weighting's settings, and quality on Lee."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
 from embedlab.train import ProgressEvent, TrainConfig, train
 from embedlab.train import cooccurrence as cooc_module
+from embedlab.train.config import settings
 from embedlab.train.cooccurrence import count_cooccurrences
 from embedlab.train.glove import _Model, weighting
+from embedlab.train.glove_kernels import adagrad_epoch
 from embedlab.train.vocab import build_vocab, encoded_sentences
 
 # GloVe's own learning rate and enough passes for the 60,000-word Lee corpus.
@@ -75,6 +78,96 @@ def test_weighting() -> None:
     np.testing.assert_allclose(weighting(np.array([0.5, 10.0, 100.0, 1e4])), [
         (0.5 / 100) ** 0.75, 0.1**0.75, 1.0, 1.0,
     ])  # fmt: skip
+
+
+def test_the_weighting_honours_x_max_and_power() -> None:
+    """f(x) = (x / x_max)^power, capped at 1, on a hand-built co-occurrence matrix."""
+    counts = count_cooccurrences([np.array([0, 1, 0, 1, 2])], 3, window=2)
+    cells = zip(counts.row.tolist(), counts.col.tolist(), strict=True)
+    f = dict(zip(cells, weighting(counts.data, x_max=2.0, power=0.5).tolist(), strict=True))
+    # X: 0-1 three times at distance 1 (3.0); 0-0, 1-1 and 1-2 once each (1.0); 0-2 at 2 (0.5)
+    assert f[(0, 1)] == f[(1, 0)] == 1.0  # above x_max: capped
+    assert f[(0, 0)] == f[(1, 2)] == pytest.approx(0.5**0.5)  # (1 / 2)^0.5
+    assert f[(0, 2)] == pytest.approx(0.5)  # (0.5 / 2)^0.5
+    assert weighting(np.array([3.0]), x_max=100.0, power=0.5)[0] == pytest.approx(0.03**0.5)
+
+
+def _glove_c_steps(params, accumulators, entries, order, lr):  # noqa: ANN001, ANN202
+    """glove.c's glove_thread in plain numpy (float64), entry by entry."""
+    w, wt, b, bt = (p.astype(np.float64) for p in params)
+    gw, gwt, gb, gbt = (a.astype(np.float64) for a in accumulators)
+    rows, cols, log_x, f = entries
+    cost = 0.0
+    for k in order:
+        i, j = rows[k], cols[k]
+        diff = w[i] @ wt[j] + b[i] + bt[j] - log_x[k]
+        fdiff = f[k] * diff
+        cost += 0.5 * fdiff * diff
+        t1 = np.clip(fdiff * wt[j], -100, 100) * lr
+        t2 = np.clip(fdiff * w[i], -100, 100) * lr
+        u1, u2 = t1 / np.sqrt(gw[i]), t2 / np.sqrt(gwt[j])
+        gw[i] += t1 * t1
+        gwt[j] += t2 * t2
+        w[i] -= u1
+        wt[j] -= u2
+        b[i] -= fdiff / np.sqrt(gb[i])
+        bt[j] -= fdiff / np.sqrt(gbt[j])
+        gb[i] += fdiff * fdiff
+        gbt[j] += fdiff * fdiff
+    return cost, (w, wt, b, bt), (gw, gwt, gb, gbt)
+
+
+def test_compiled_epoch_matches_glove_c_entry_by_entry() -> None:
+    """The CPU kernel, one thread, on a hand-built matrix whose weights use x_max = 3
+    (some entries capped at 1, some not): the same cost, vectors, biases and AdaGrad sums
+    as glove.c's update written out in numpy."""
+    rng = np.random.default_rng(3)
+    counts = count_cooccurrences([rng.integers(0, 20, size=30) for _ in range(4)], 20, window=3)
+    f = weighting(counts.data, x_max=3.0).astype(np.float32)
+    assert 0 < (f == 1.0).sum() < len(f)
+    entries = (
+        counts.row.astype(np.int32),
+        counts.col.astype(np.int32),
+        np.log(counts.data).astype(np.float32),
+        f,
+    )
+    params = tuple(((rng.random(s) - 0.5) / 4).astype(np.float32) for s in [(20, 4)] * 2 + [20] * 2)
+    accumulators = tuple(np.ones_like(p) for p in params)
+    order = rng.permutation(len(f))
+    expected = _glove_c_steps(params, accumulators, entries, order, 0.05)
+    cost = adagrad_epoch(params, accumulators, entries, order, 0.05, 1)
+    assert cost == pytest.approx(expected[0], rel=1e-5)
+    for got, want in zip(params + accumulators, expected[1] + expected[2], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_x_max_is_a_setting_resolved_from_the_corpus_size(lee_corpus_file: Path) -> None:
+    declared = settings()
+    assert declared["x_max"].flag == "--x-max" and declared["glove_power"].flag == "--glove-power"
+    assert declared["x_max"].applies_to("glove") and not declared["x_max"].applies_to("sgns")
+    with pytest.raises(InputError, match="glove_power must be greater than 0"):
+        TrainConfig(algo="glove", glove_power=0).validate()
+    base = {**LEE, "epochs": 1, "dim": 8}
+    auto = train(lee_corpus_file, TrainConfig(**base))
+    assert auto.meta["x_max"] == 10.0 and auto.meta["glove_power"] == 0.75  # 60,000 words
+    assert TrainConfig().resolved_x_max(2 * 10**9) == 100.0
+    given = train(lee_corpus_file, TrainConfig(**base, x_max=100.0))
+    assert given.meta["x_max"] == 100.0
+    assert not np.allclose(auto.vectors, given.vectors)
+
+
+def test_torch_steps_still_train_on_the_cpu(
+    lee_corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The torch steps (what CUDA runs) learn on the CPU too, to a similar loss."""
+    config = TrainConfig(**{**LEE, "epochs": 3, "dim": 16})
+    compiled = train(lee_corpus_file, config)
+    monkeypatch.setenv("EMBEDLAB_GLOVE_STEPS", "torch")
+    torch_steps = train(lee_corpus_file, config)
+    assert compiled.meta["steps"] == "compiled" and torch_steps.meta["steps"] == "torch"
+    first, last = torch_steps.meta["epoch_losses"][0], torch_steps.meta["epoch_losses"][-1]
+    assert last < first
+    assert last == pytest.approx(compiled.meta["epoch_losses"][-1], rel=0.5)
 
 
 def test_one_step_matches_autograd_and_adagrad() -> None:
@@ -168,7 +261,8 @@ def test_neighbours_of_frequent_words(lee_glove: tuple[Embeddings, list[Progress
 
 
 def test_same_seed_same_vectors_other_seed_other_vectors(lee_corpus_file: Path) -> None:
-    config = TrainConfig(**{**LEE, "epochs": 2, "dim": 16, "workers": 2})
+    """One worker: the entries run in one seeded order (more workers race, as glove.c's)."""
+    config = TrainConfig(**{**LEE, "epochs": 2, "dim": 16, "workers": 1})
     first, second = train(lee_corpus_file, config), train(lee_corpus_file, config)
     np.testing.assert_array_equal(first.vectors, second.vectors)
     other = train(lee_corpus_file, TrainConfig(**{**LEE, "epochs": 2, "dim": 16, "seed": 2}))

@@ -135,6 +135,104 @@ def test_same_seed_same_vectors_other_seed_other_vectors(lee_corpus_file: Path) 
     assert not np.allclose(first.vectors, other.vectors)
 
 
+def test_deterministic_mode_gives_the_same_vectors_twice(lee_corpus_file: Path) -> None:
+    """Two workers asked for, but deterministic: one thread in a fixed order."""
+    config = TrainConfig(**{**FAST, "dim": 16, "epochs": 1, "workers": 2, "deterministic": True})
+    first, again = train(lee_corpus_file, config), train(lee_corpus_file, config)
+    np.testing.assert_array_equal(first.vectors, again.vectors)
+    assert first.meta["epoch_losses"] == again.meta["epoch_losses"]
+
+
+# --- shared negatives: one centre's block, by hand ------------------------------------------
+# Two centres, window 2 (4 context slots), 2 negatives each. Centre 0's second negative is
+# the centre itself (skipped); centre 1 has the same context word twice and an empty slot.
+BLOCK_CONTEXT = np.array([[1, 2, 3, 4], [0, 0, 5, 2]], dtype=np.int32)
+BLOCK_VALID = np.array([[True, True, True, True], [True, True, False, True]])
+BLOCK_CENTRES = np.array([0, 3], dtype=np.int32)
+BLOCK_NEGATIVES = np.array([[5, 0], [1, 4]], dtype=np.int64)
+BLOCK_LR = 0.5
+
+
+def _block_matrices() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return rng.normal(0, 0.5, (6, 3)).astype(np.float32), rng.normal(0, 0.5, (6, 3)).astype(
+        np.float32
+    )
+
+
+def _hand_computed_blocks(w_in: np.ndarray, w_out: np.ndarray):  # noqa: ANN202
+    """The HogBatch gradients in float64, written out: every valid context word h_s scores
+    the centre (label 1) and each negative unequal to it (label 0) with
+    g = (label - sigmoid(h_s . u_j)) * lr; h_s takes sum_j g u_j, u_j takes sum_s g h_s
+    (summed, not averaged), all from the matrices before the batch."""
+    w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
+    new_in, new_out = w_in.copy(), w_out.copy()
+    grads_in, grads_out, loss = [], [], 0.0
+    for b, centre in enumerate(BLOCK_CENTRES):
+        targets = [centre, *BLOCK_NEGATIVES[b]]
+        grad_in, grad_out = np.zeros((4, 3)), np.zeros((3, 3))
+        for s, word in enumerate(BLOCK_CONTEXT[b]):
+            if not BLOCK_VALID[b, s]:
+                continue
+            for j, target in enumerate(targets):
+                if j > 0 and target == centre:
+                    continue
+                label = 1.0 if j == 0 else 0.0
+                score = w_in[word] @ w_out[target]
+                loss += np.log1p(np.exp(-score if label else score))
+                g = (label - 1 / (1 + np.exp(-score))) * BLOCK_LR
+                grad_in[s] += g * w_out[target]
+                grad_out[j] += g * w_in[word]
+        grads_in.append(grad_in)
+        grads_out.append(grad_out)
+        for s, word in enumerate(BLOCK_CONTEXT[b]):
+            new_in[word] += grad_in[s] if BLOCK_VALID[b, s] else 0.0
+        for j, target in enumerate(targets):
+            new_out[target] += grad_out[j]
+    return loss, grads_in, grads_out, new_in, new_out
+
+
+def test_shared_negative_step_matches_hand_computed_gradients() -> None:
+    """The torch step (what CUDA runs) on the whole batch: loss and updated matrices."""
+    import torch
+
+    w_in, w_out = _block_matrices()
+    loss, _, _, new_in, new_out = _hand_computed_blocks(w_in, w_out)
+    model = object.__new__(sgns_module._Model)  # only the matrices and the loss are used
+    model.w_in, model.w_out = torch.from_numpy(w_in.copy()), torch.from_numpy(w_out.copy())
+    model.loss = torch.zeros((), dtype=torch.float64)
+    model._skipgram_step(
+        torch.from_numpy(BLOCK_CONTEXT).long(),
+        torch.from_numpy(BLOCK_VALID),
+        torch.from_numpy(BLOCK_CENTRES).long(),
+        torch.from_numpy(BLOCK_NEGATIVES),
+        BLOCK_LR,
+    )
+    assert float(model.loss) == pytest.approx(loss, rel=1e-5)
+    np.testing.assert_allclose(model.w_in.numpy(), new_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.w_out.numpy(), new_out, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_centre_block_matches_hand_computed_gradients() -> None:
+    """The numba kernel's block, centre by centre: the same gradients into its buffers."""
+    kernels = sgns_module._compiled_kernels()
+    if kernels is None:
+        pytest.skip("numba is not installed")
+    w_in, w_out = _block_matrices()
+    loss, grads_in, grads_out, _, _ = _hand_computed_blocks(w_in, w_out)
+    total = 0.0
+    for b in range(2):
+        grad_in, grad_out = np.empty((4, 3), np.float32), np.empty((3, 3), np.float32)
+        total += kernels._centre_block(
+            w_in, w_out, BLOCK_CONTEXT[b], BLOCK_VALID[b], int(BLOCK_CENTRES[b]),
+            BLOCK_NEGATIVES[b], BLOCK_LR, grad_in, grad_out,
+        )  # fmt: skip
+        valid = BLOCK_VALID[b]
+        np.testing.assert_allclose(grad_in[valid], grads_in[b][valid], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(grad_out, grads_out[b], rtol=1e-4, atol=1e-6)
+    assert total == pytest.approx(loss, rel=1e-4)
+
+
 @pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
 def test_compiled_cpu_steps_match_the_torch_steps(
     lee_corpus_file: Path, monkeypatch: pytest.MonkeyPatch, architecture: str
