@@ -6,8 +6,9 @@ layout (the directions of largest spread), UMAP and t-SNE keep local neighbourho
 may move whole groups around. Views work on the top-N words (a trained model lists its
 words by frequency), and every projection says which N it used.
 
-scikit-learn and umap-learn are imported when a projection is computed, not when this
-module is imported (umap's import alone takes seconds).
+scikit-learn, umap-learn and openTSNE are imported when a projection is computed, not when
+this module is imported (umap's import alone takes seconds). The methods sit in a registry,
+`REDUCERS`; `register(Reducer(...))` adds one.
 
 >>> import numpy as np
 >>> from embedlab.embeddings import Embeddings
@@ -26,10 +27,11 @@ module is imported (umap's import alone takes seconds).
 from __future__ import annotations
 
 import numbers
+import os
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,13 +45,9 @@ if TYPE_CHECKING:
 
     from embedlab.embeddings import Embeddings
 
-Method = Literal["pca", "umap", "tsne"]
-METHODS: tuple[str, ...] = ("pca", "umap", "tsne")
-METHOD_NAMES: Mapping[str, str] = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
+Method = Literal["pca", "umap", "tsne"]  # the built-in ones; `REDUCERS` may hold more
 PROJECTION_METRICS: tuple[str, ...] = ("cosine", "euclidean")
 MINIBATCH_ABOVE = 10_000  # k-means on more rows than this uses MiniBatchKMeans
-TSNE_ONE_THREAD_UP_TO = 2_000  # smaller t-SNEs run on one OpenMP thread (see _tsne)
-TSNE_MAX_WORDS = 5_000  # t-SNE takes minutes beyond this on a small machine
 _ONE_THREAD = threading.Lock()
 
 
@@ -133,14 +131,15 @@ def project(
     `n` larger than the vocabulary is clipped to it; `params["n"]` says how many were
     used. With the cosine metric the unit-length vectors are projected, so a word's
     frequency (which stretches raw word2vec vectors) does not decide where it lands.
+    The methods are the entries of `REDUCERS` (see `Reducer` to add one):
 
     - PCA: scikit-learn's `PCA`, exact and instant.
-    - UMAP: umap-learn with `random_state=seed`; the k nearest neighbours are found
-      exactly by embedlab's search (fast, and it spares pynndescent's compile time).
-      A seeded UMAP runs its layout on one thread: reproducible, a little slower.
-    - t-SNE: scikit-learn's Barnes-Hut `TSNE` (init="pca", learning_rate="auto");
-      the slowest of the three (a minute or two for 5,000 words on two cores). Up to
-      2,000 words it runs on one thread, which is far faster on a busy machine.
+    - UMAP: umap-learn with `random_state=seed`, PCA initialisation and 200 epochs; the k
+      nearest neighbours are found exactly by embedlab's search. A seeded UMAP runs its
+      layout on one thread: reproducible, a few seconds for 5,000 words. Its first run in
+      a process compiles numba code (about 10 s): `warm_umap()` does that ahead of time.
+    - t-SNE: openTSNE with PCA initialisation, on the cores the machine has free: Barnes-Hut
+      gradients below 10,000 words and in 3D, FFT-accelerated ones above (2D).
 
     Every parameter is checked first, with one message per rule:
 
@@ -158,6 +157,13 @@ def project(
     method, dims, n_used, seed = _validate(
         emb, method, n, dims, seed, umap_neighbors, umap_min_dist, perplexity, metric
     )
+    reducer = REDUCERS[method]
+    given = {
+        "umap_neighbors": int(umap_neighbors),
+        "umap_min_dist": float(umap_min_dist),
+        "perplexity": float(perplexity),
+    }
+    settings = {name: given[name] for name in reducer.settings}
     params: dict[str, Any] = {
         "n": n_used,
         "n_requested": int(n),
@@ -165,22 +171,14 @@ def project(
         "dims": dims,
         "metric": metric,
     }
-    if method != "pca":
+    if reducer.seeded:
         params["seed"] = seed
-    if method == "umap":
-        params.update(umap_neighbors=int(umap_neighbors), umap_min_dist=float(umap_min_dist))
-    elif method == "tsne":
-        params["perplexity"] = float(perplexity)
+    params.update(settings)
     data = emb.normed[:n_used] if metric == "cosine" else emb.vectors[:n_used]
     data = np.ascontiguousarray(data, dtype=np.float32)
-    _load(method)  # imports (umap's takes seconds) are not part of `seconds`
+    reducer.load()  # imports (umap's takes seconds) are not part of `seconds`
     start = time.perf_counter()
-    if method == "pca":
-        coords = _pca(data, dims)
-    elif method == "umap":
-        coords = _umap(data, dims, seed, int(umap_neighbors), float(umap_min_dist), metric)
-    else:
-        coords = _tsne(data, dims, seed, float(perplexity), metric)
+    coords = reducer.run(data, dims, seed, metric, settings)
     seconds = time.perf_counter() - start
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     coords.setflags(write=False)
@@ -189,16 +187,15 @@ def project(
 
 
 def max_words(method: str) -> int:
-    """The most words one projection by `method` may draw: `limits.MAX_PROJECTION_WORDS`,
-    and for t-SNE at most `TSNE_MAX_WORDS` as well.
+    """The most words one projection by `method` may draw: `limits.MAX_PROJECTION_WORDS`
+    (every method; t-SNE, with openTSNE, is no longer held to fewer).
 
-    >>> max_words("pca"), max_words("tsne")
-    (20000, 5000)
+    >>> max_words("pca") == max_words("tsne") == max_words("umap")
+    True
     """
     from embedlab.limits import MAX_PROJECTION_WORDS
 
-    limit = MAX_PROJECTION_WORDS.value()
-    return min(limit, TSNE_MAX_WORDS) if method == "tsne" else limit
+    return MAX_PROJECTION_WORDS.value()
 
 
 def _check_size(method: str, n_used: int) -> None:
@@ -206,17 +203,11 @@ def _check_size(method: str, n_used: int) -> None:
     from embedlab.limits import MAX_PROJECTION_WORDS
 
     limit = max_words(method)
-    if n_used <= limit:
-        return
-    if method == "tsne" and limit == TSNE_MAX_WORDS:
+    if n_used > limit:
         raise InputError(
-            f"t-SNE maps at most {TSNE_MAX_WORDS:,} words (beyond that it takes many minutes); "
-            f"got {n_used:,}: choose fewer words, or UMAP or PCA for more."
+            f"A projection draws at most {limit:,} words ({MAX_PROJECTION_WORDS.env}); got "
+            f"{n_used:,}: choose fewer words."
         )
-    raise InputError(
-        f"A projection draws at most {limit:,} words ({MAX_PROJECTION_WORDS.env}); got "
-        f"{n_used:,}: choose fewer words."
-    )
 
 
 def _validate(
@@ -231,8 +222,12 @@ def _validate(
     metric: object,
 ) -> tuple[str, int, int, int]:
     """Check every parameter (umap's style: one rule, one message); returns the clean ones."""
-    if method not in METHODS:
-        raise InputError(f"Unknown projection method {method!r}; choose pca, umap or tsne.")
+    if method not in REDUCERS:
+        names = ", ".join(REDUCERS)
+        *rest, last = names.split(", ")
+        raise InputError(
+            f"Unknown projection method {method!r}; choose {', '.join(rest)} or {last}."
+        )
     if not _is_int(dims) or int(dims) not in (2, 3):  # type: ignore[arg-type]
         raise InputError(f"dims must be 2 or 3; got {dims!r}.")
     dims = int(dims)  # type: ignore[arg-type]
@@ -286,44 +281,77 @@ def _is_real(value: object) -> bool:
     )
 
 
-def _load(method: str) -> None:
-    """Import what `method` needs, or say how to install it."""
-    try:
-        if method == "pca":
-            import sklearn.decomposition  # noqa: F401
-        elif method == "tsne":
-            import sklearn.manifold  # noqa: F401
-        else:
-            import torch  # noqa: F401  (the exact neighbour search)
-            import umap  # noqa: F401
-    except ImportError as err:  # pragma: no cover - core dependencies
-        top = (err.name or "").split(".")[0]
-        package = {"sklearn": "scikit-learn", "umap": "umap-learn"}.get(top, top)
-        raise NotInstalled(str(package)) from None
+# --- the methods ------------------------------------------------------------------------
+Run = Callable[[np.ndarray, int, int, str, Mapping[str, Any]], np.ndarray]
 
 
-def _pca(data: np.ndarray, dims: int) -> np.ndarray:
+@dataclass(frozen=True)
+class Reducer:
+    """One projection method: how to run it and what it needs.
+
+    `run(data, dims, seed, metric, settings)` maps the n × d rows (unit rows for the cosine
+    metric) to n × dims coordinates; `settings` holds the `project()` keywords named in
+    `settings` (they are recorded in `Projection.params`). `modules` are imported before
+    the clock starts, and a missing one raises `NotInstalled(package)`. A new method is one
+    `register(Reducer(...))` call (its extra keywords need a `project()` parameter and a
+    rule in `_validate`).
+    """
+
+    name: str
+    label: str
+    run: Run
+    modules: tuple[str, ...] = ()
+    package: str = ""
+    settings: tuple[str, ...] = ()
+    seeded: bool = True
+
+    def load(self) -> None:
+        """Import what the method needs, or say how to install it."""
+        import importlib
+
+        for module in self.modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise NotInstalled(self.package or module.split(".")[0]) from None
+
+
+REDUCERS: dict[str, Reducer] = {}
+
+
+def register(reducer: Reducer) -> Reducer:
+    """Add (or replace) a projection method; `project(emb, reducer.name, ...)` then runs it."""
+    REDUCERS[reducer.name] = reducer
+    return reducer
+
+
+def _pca(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping) -> np.ndarray:
     from sklearn.decomposition import PCA
 
     with one_thread():
         return PCA(n_components=dims, random_state=0).fit_transform(data)
 
 
-def _umap(
-    data: np.ndarray, dims: int, seed: int, neighbors: int, min_dist: float, metric: str
-) -> np.ndarray:
+UMAP_EPOCHS = 200  # umap's own choice above 10,000 points; its 500 below that took twice as long
+
+
+def _umap(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping) -> np.ndarray:
     import umap
 
     from embedlab.search import ExactIndex
 
-    ids, scores = ExactIndex(data).search(data, k=neighbors, metric=metric)
+    neighbors = int(settings["umap_neighbors"])
+    with one_thread():  # a busy machine's spinning torch threads cost more than they gain
+        ids, scores = ExactIndex(data).search(data, k=neighbors, metric=metric)
     dists = np.maximum(1.0 - scores, 0.0) if metric == "cosine" else scores
     reducer = umap.UMAP(
         n_components=dims,
         n_neighbors=neighbors,
-        min_dist=min_dist,
+        min_dist=float(settings["umap_min_dist"]),
         metric=metric,
         random_state=seed,
+        n_epochs=UMAP_EPOCHS,
+        init="pca",  # spectral init of a noisy graph took a third of the time, for no gain
         precomputed_knn=(ids.astype(np.int32), dists.astype(np.float32)),
     )
     with warnings.catch_warnings():
@@ -334,23 +362,89 @@ def _umap(
         return reducer.fit_transform(data)
 
 
-def _tsne(data: np.ndarray, dims: int, seed: int, perplexity: float, metric: str) -> np.ndarray:
-    from sklearn.manifold import TSNE
+def _tsne(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping) -> np.ndarray:
+    import openTSNE
 
-    tsne = TSNE(
+    tsne = openTSNE.TSNE(
         n_components=dims,
-        perplexity=perplexity,
-        init="pca",
-        learning_rate="auto",
+        perplexity=float(settings["perplexity"]),
+        initialization="pca",
         metric=metric,
+        # openTSNE's "auto": Barnes-Hut below 10,000 points, FFT interpolation above (measured
+        # here: FFT on 1,500-5,000 words took 4 times the CPU of Barnes-Hut); FFT exists for
+        # 1-2 dimensions only, so a 3D map is always Barnes-Hut.
+        negative_gradient_method="auto" if dims <= 2 else "bh",
+        n_jobs=free_cores(),
         random_state=seed,
+        verbose=False,
     )
-    if data.shape[0] > TSNE_ONE_THREAD_UP_TO:
-        return tsne.fit_transform(data)
-    from threadpoolctl import threadpool_limits
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Pp]erplexity.*")
+        return np.asarray(tsne.fit(data))
 
-    with threadpool_limits(limits=1, user_api="openmp"):  # per thread: no lock needed
-        return tsne.fit_transform(data)
+
+def free_cores() -> int:
+    """Cores not busy with other work (cores minus the 1-minute load, at least 1).
+
+    Threads that wait for each other every iteration (openTSNE's) run slower, not faster,
+    on cores that are already busy: measured at a load of 9 on 2 cores, t-SNE of 5,000
+    words took 40 s on one thread and 83-104 s on two.
+
+    >>> 1 <= free_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        busy = 0.0
+    return max(1, min(cores, int(round(cores - busy))))
+
+
+def warm_umap() -> float:
+    """Run UMAP once on a tiny random matrix, so numba compiles (and keeps in this process)
+    the functions the first real UMAP would wait for; returns the seconds it took.
+
+    umap-learn's numba functions are not cached on disk (`cache=True` is missing from all
+    but one), so every new process compiles them: about 10 s of a first UMAP. Call this in
+    a background thread when the app starts.
+
+    >>> warm_umap() >= 0.0  # doctest: +SKIP
+    True
+    """
+    from embedlab.embeddings import Embeddings
+
+    start = time.perf_counter()
+    rng = np.random.default_rng(0)
+    tiny = Embeddings([f"w{i}" for i in range(64)], rng.normal(size=(64, 8)).astype(np.float32))
+    for dims in (2, 3):
+        project(tiny, "umap", n=64, dims=dims, umap_neighbors=5)
+    return time.perf_counter() - start
+
+
+register(
+    Reducer(
+        "pca", "PCA", _pca, modules=("sklearn.decomposition",), package="scikit-learn", seeded=False
+    )
+)
+register(
+    Reducer(
+        "umap",
+        "UMAP",
+        _umap,
+        modules=("torch", "umap"),  # torch: the exact neighbour search
+        package="umap-learn",
+        settings=("umap_neighbors", "umap_min_dist"),
+    )
+)
+register(
+    Reducer(
+        "tsne", "t-SNE", _tsne, modules=("openTSNE",), package="openTSNE", settings=("perplexity",)
+    )
+)
+METHODS: tuple[str, ...] = tuple(REDUCERS)
+METHOD_NAMES: Mapping[str, str] = {name: r.label for name, r in REDUCERS.items()}
 
 
 @contextmanager

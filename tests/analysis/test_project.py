@@ -291,35 +291,39 @@ def test_customdata_holds_the_words(two_groups, colour_by):
 def test_hover_and_labels_show_words_literally():
     frame = nasty_frame()
     fig = scatter(frame, "frequency", highlight=NASTY[:3], search="<script>alert(1)</script>")
-    main, marked, found = fig.data
+    main, lines, neighbours, marked, found = fig.data
     assert main.type == marked.type == "scatter"  # SVG: its labels read markup
     labels = dict((row[0], row[1]) for row in main.customdata)
     assert labels["<b>bold</b>"] == "&lt;b&gt;bold&lt;/b&gt;"
     assert labels["<script>alert(1)</script>"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert labels["a&b"] == "a&amp;b" and labels["plain"] == "plain"
-    for trace in fig.data:  # hover shows the escaped label, never the raw word
+    for trace in (main, neighbours, marked, found):  # hover: the escaped label, never the word
         assert "customdata[1]" in trace.hovertemplate and "customdata[0]" not in trace.hovertemplate
-    assert list(marked.text) == ["&lt;b&gt;bold&lt;/b&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;",
-                                 "a&amp;b"]  # fmt: skip
+    assert lines.hoverinfo == "skip"
+    assert list(marked.text) == ["&lt;b&gt;bold&lt;/b&gt;"]  # only the word itself is labelled
+    assert list(neighbours.text) == ["&lt;script&gt;alert(1)&lt;/script&gt;", "a&amp;b"]
+    assert neighbours.mode == "markers"  # neighbours are marked, not labelled: no clump
     assert fig.layout.annotations[0].text == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert [row[0] for row in found.customdata] == ["<script>alert(1)</script>"]
 
     # Nothing plotly renders as markup carries a raw word: only customdata[0] does.
     spec = fig.to_plotly_json()
     for trace in spec["data"]:
-        trace.pop("customdata")
+        trace.pop("customdata", None)  # the lines trace has none
     rendered = json.dumps(spec)
     for word in ("<b>bold</b>", "<script>", "<i>", "x<br>y"):
         assert word not in rendered
 
 
 def test_highlight_and_search_traces_and_3d():
-    fig = scatter(nasty_frame(3), "frequency", highlight=["plain", "a&b", "nope"], search="plain")
-    assert [t.type for t in fig.data] == ["scatter3d"] * 3
-    assert [t.name for t in fig.data] == ["words", "highlighted", "search"]
-    assert [row[0] for row in fig.data[1].customdata] == ["plain", "a&b"]  # unknown ones skipped
-    assert list(fig.data[1].text) == ["plain", "a＆b"]  # 3D labels: no entities, no markup
-    assert fig.data[1].marker.size > fig.data[0].marker.size
+    fig = scatter(nasty_frame(3), "frequency", highlight=["a&b", "plain", "nope"], search="plain")
+    assert [t.type for t in fig.data] == ["scatter3d"] * 5
+    names = ["words", "lines to its neighbours", "its neighbours", "highlighted", "search"]
+    assert [t.name for t in fig.data] == names
+    assert [row[0] for row in fig.data[2].customdata] == ["plain"]  # unknown ones skipped
+    assert list(fig.data[3].text) == ["a＆b"]  # 3D labels: no entities, no markup
+    assert fig.data[3].marker.size > fig.data[0].marker.size
+    assert len(fig.data[1].x) == 3  # one line: from the word, to its neighbour, a break
     assert fig.layout.scene.annotations[0].text == "plain"
     # a word that is not shown is simply not marked
     assert len(scatter(nasty_frame(), "frequency", search="absent").data) == 1
@@ -331,9 +335,9 @@ def test_big_clouds_use_webgl_and_marks_stay_on_top():
     words[1] = "<b>bold</b>"  # b0, the second most frequent word
     emb = Embeddings(words, emb.vectors, counts=emb.counts)
     frame = project(emb, "pca", n=1200, dims=2).to_frame()
-    fig = scatter(frame, "frequency", highlight=["a1", "<b>bold</b>"], search="b2")
-    assert [t.type for t in fig.data] == ["scattergl"] * 3
-    assert list(fig.data[1].text) == ["a1", "<b>bold</b>"]  # WebGL labels show text as is
+    fig = scatter(frame, "frequency", highlight=["<b>bold</b>", "a1"], search="b2")
+    assert [t.type for t in fig.data] == ["scattergl"] * 5
+    assert list(fig.data[3].text) == ["<b>bold</b>"]  # WebGL labels show text as is
     assert fig.data[0].customdata[1][1] == "&lt;b&gt;bold&lt;/b&gt;"  # hover labels decode
 
 
@@ -343,6 +347,10 @@ def test_colouring_needs_matching_labels_and_a_known_mode():
         scatter(frame, "cluster")
     with pytest.raises(InputError, match="Got 2 cluster labels for 6 words"):
         scatter(frame, "cluster", clusters=[0, 1])
+    with pytest.raises(InputError, match="needs the scores"):
+        scatter(frame, "faithfulness")
+    with pytest.raises(InputError, match="Got 2 faithfulness scores for 6 words"):
+        scatter(frame, "faithfulness", scores=[0.5, 1])
     with pytest.raises(InputError, match="Unknown colouring 'size'"):
         scatter(frame, "size")
     frame["count"] = frame["count"].astype("Int64").where(frame["rank"] > 99)  # counts unknown
@@ -351,19 +359,70 @@ def test_colouring_needs_matching_labels_and_a_known_mode():
     assert {row[3] for row in fig.data[0].customdata} == {"unknown"}
 
 
-def test_projections_are_capped_by_the_limit_and_tsne_more_tightly(monkeypatch):
-    from embedlab.analysis.project import TSNE_MAX_WORDS, max_words
+def test_projections_are_capped_by_the_limit_and_tsne_no_more_tightly(monkeypatch):
+    from embedlab.analysis.project import max_words
+    from embedlab.limits import MAX_PROJECTION_WORDS
 
     rng = np.random.default_rng(0)
-    big = Embeddings([f"w{i}" for i in range(TSNE_MAX_WORDS + 1)], rng.normal(size=(5001, 3)))
-    with pytest.raises(InputError, match="t-SNE maps at most 5,000 words .* got 5,001"):
-        project(big, "tsne", n=TSNE_MAX_WORDS + 1, dims=2)
-    assert project(big, "pca", n=TSNE_MAX_WORDS + 1, dims=2).params["n"] == 5001
-
+    assert max_words("tsne") == max_words("umap") == MAX_PROJECTION_WORDS.value()
+    big = Embeddings([f"w{i}" for i in range(101)], rng.normal(size=(101, 3)))
     monkeypatch.setenv("EMBEDLAB_MAX_PROJECTION_WORDS", "100")
     assert (max_words("pca"), max_words("tsne")) == (100, 100)
-    with pytest.raises(InputError, match=r"at most 100 words \(EMBEDLAB_MAX_PROJECTION_WORDS\)"):
-        project(big, "umap", n=101, dims=2)
+    for method in ("umap", "tsne"):
+        with pytest.raises(
+            InputError, match=r"at most 100 words \(EMBEDLAB_MAX_PROJECTION_WORDS\)"
+        ):
+            project(big, method, n=101, dims=2)
     assert project(big, "pca", n=100, dims=2).params["n"] == 100
     small = Embeddings([f"w{i}" for i in range(50)], rng.normal(size=(50, 3)))
     assert project(small, "pca", n=10_000, dims=2).params["n"] == 50  # clipped, not refused
+
+
+def test_tsne_runs_on_opentsne_with_pca_initialisation(two_groups):
+    """openTSNE, not scikit-learn: its PCA initialisation keeps PCA's first axis (the split
+    between the groups) as the map's first axis, and a seed fixes the result."""
+    import sys
+
+    proj = project(two_groups, "tsne", n=120, dims=2, seed=3, perplexity=10)
+    assert "openTSNE" in sys.modules
+    assert proj.params == {
+        "n": 120, "n_requested": 120, "vocab": 300, "dims": 2, "metric": "cosine",
+        "seed": 3, "perplexity": 10.0,
+    }  # fmt: skip
+    groups = group_of(proj.words).astype(bool)
+    gap = abs(proj.coords[groups, 0].mean() - proj.coords[~groups, 0].mean())
+    assert gap > 3 * proj.coords[:, 1].std()  # the groups sit apart along x
+    three = project(two_groups, "tsne", n=60, dims=3, seed=3, perplexity=10)  # Barnes-Hut
+    assert three.coords.shape == (60, 3) and np.isfinite(three.coords).all()
+
+
+def test_a_registered_method_is_a_projection_like_the_others(two_groups):
+    from embedlab.analysis import project as projecting
+
+    def first_axes(data, dims, seed, metric, settings):
+        return data[:, :dims]
+
+    projecting.register(projecting.Reducer("axes", "First axes", first_axes, seeded=False))
+    try:
+        proj = project(two_groups, "axes", n=10, dims=3)
+        np.testing.assert_allclose(proj.coords, two_groups.normed[:10, :3], rtol=1e-6)
+        assert proj.method == "axes" and "seed" not in proj.params
+    finally:
+        del projecting.REDUCERS["axes"]
+    with pytest.raises(InputError, match="choose pca, umap or tsne"):
+        project(two_groups, "axes", n=10, dims=2)
+
+
+def test_faithfulness_colours_and_hover_lines_and_drag_selects():
+    frame = nasty_frame()
+    lost = ["<b>bold</b>, a&b", "", "", "", "", ""]
+    fig = scatter(frame, "faithfulness", scores=np.linspace(0, 1, 6), lost=lost)
+    (main,) = fig.data
+    assert main.marker.colorbar.title.text == "neighbours kept"
+    assert (main.marker.cmin, main.marker.cmax) == (0.0, 1.0)
+    assert main.customdata[0][4] == "<br>far on the map: &lt;b&gt;bold&lt;/b&gt;, a&amp;b"
+    assert main.customdata[1][4] == "" and "customdata[4]" in main.hovertemplate
+    assert fig.layout.dragmode == "select"  # a drag selects, as the caption says
+    assert fig.layout.legend.y < 0  # below the map: the mode bar covers no legend entry
+    with pytest.raises(InputError, match="Got 1 hover lines for 6 words"):
+        scatter(frame, "frequency", lost=["x"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_helpers import DEMO_MODEL, open_page
+from app_helpers import DEMO_MODEL, new_app, open_page
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1.element_tree import ElementTree
 
@@ -191,3 +191,86 @@ def test_the_word_slider_stops_at_the_projection_limit(lee_home, monkeypatch, co
     assert not at.exception and not at.error
     assert at.slider(key="proj_n").max == 100 and at.slider(key="proj_n").value == 100
     assert computed[-1] == ("pca", 100, 2)
+
+
+# --- the view in the URL, faithfulness, highlighting by click ----------------------------------
+def open_link(**params: str):
+    """The Projection page opened from a link carrying `params` as its query string."""
+    at = new_app()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    return at.switch_page("pages/projection.py").run()
+
+
+def test_a_link_reproduces_the_view_and_the_url_follows_the_widgets(lee_home, computed):
+    at = open_link(method="pca", dims="3", n="400", colour="cluster", word="police")
+    assert not at.exception and not at.error
+    assert at.radio(key="proj_dims").value == 3 and at.slider(key="proj_n").value == 400
+    assert at.radio(key="proj_colour").value == "cluster"
+    assert at.text_input(key="proj_highlight").value == "police"
+    assert computed == [("pca", 400, 2 + 1)]
+    at.radio(key="proj_dims").set_value(2).run()
+    at.slider(key="proj_n").set_value(500).run()
+    assert at.query_params["dims"] == "2" and at.query_params["n"] == "500"
+    assert at.query_params["word"] == "police" and at.query_params["method"] == "pca"
+
+
+def test_a_link_with_nonsense_falls_back_to_defaults(lee_home):
+    at = open_link(method="lda", dims="7", n="many", seed="-1", colour="blue")
+    assert not at.exception and not at.error
+    assert at.radio(key="proj_method").value == "pca" and at.radio(key="proj_dims").value == 2
+    assert at.slider(key="proj_n").value == min(3_000, vocab_size(lee_home))
+
+
+def test_colour_by_faithfulness_explains_itself(lee_home):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(500).run()
+    at.radio(key="proj_colour").set_value("faithfulness").run()
+    assert not at.exception and not at.error
+    text = captions(at)
+    assert "the share of each word's 10 nearest neighbours in the model" in text
+    assert "trustworthiness" in text and "on all 500 words" in text
+    spec = json.loads(chart(at).proto.spec)
+    assert spec["data"][0]["marker"]["colorbar"]["title"]["text"] == "neighbours kept"
+    assert any("far on the map" in row[4] for row in spec["data"][0]["customdata"])
+    at.slider(key="proj_faith_k").set_value(5).run()
+    assert "each word's 5 nearest" in captions(at)
+
+
+def test_a_highlighted_word_lists_its_neighbours_beside_the_map(lee_home):
+    at = open_page("projection")
+    at.slider(key="proj_n").set_value(300).run()
+    at.text_input(key="proj_highlight").input("police").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table.columns.tolist() == ["word", "similarity", "map rank", "kept"]
+    assert len(table) == 10  # from the whole vocabulary: some are not on the map (no rank)
+    emb = Workspace(lee_home).load_model(DEMO_MODEL)
+    assert table.word.tolist() == [nb.word for nb in emb.neighbours("police", 10)]
+    spec = json.loads(chart(at).proto.spec)
+    names = [trace.get("name") for trace in spec["data"]]
+    assert names[-3:] == ["lines to its neighbours", "its neighbours", "highlighted"]
+    assert spec["data"][-1]["text"] == ["police"]  # only the word is labelled
+    assert spec["layout"]["dragmode"] == "select"
+
+
+def test_clicking_a_word_highlights_it(lee_home, monkeypatch):
+    """AppTest cannot click: send the selection the browser sends for a click on one point."""
+    at = open_page("projection")
+    chart_id = chart(at).proto.id
+    click = {"selection": {"points": [{"customdata": ["police"]}], "point_indices": [0],
+                           "box": [], "lasso": []}}  # fmt: skip
+    original = ElementTree.get_widget_states
+
+    def with_click(self):
+        states = original(self)
+        states.widgets.append(WidgetState(id=chart_id, string_value=json.dumps(click)))
+        return states
+
+    monkeypatch.setattr(ElementTree, "get_widget_states", with_click)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="proj_highlight").value == "police"
+    assert at.query_params["word"] == "police"
+    assert not at.get("download_button")  # a click is not a selection to download

@@ -1,0 +1,381 @@
+"""What the Projection page shows, as plain values: its choices, the view a link or the last
+visit asks for, the computations it caches, captions, the map, and a word's neighbours.
+
+The page keeps its view in the URL (`?method=umap&dims=2&n=5000&seed=0&colour=faithfulness
+&word=police`), so a link reproduces it; a setting changed on the page updates the URL.
+Nothing here imports streamlit.
+
+>>> values = initial_values({"method": "tsne", "n": "50000", "colour": "lies"}, {}, vocab=900)
+>>> values["proj_method"], values["proj_n"], values["proj_colour"]
+('tsne', 900, 'frequency')
+>>> to_query(values)["n"]
+'900'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embedlab.analysis import faithfulness as faith_mod
+from embedlab.analysis import project as projecting
+from embedlab.limits import MAX_PROJECTION_WORDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from embedlab.analysis.faithfulness import Faithfulness
+    from embedlab.analysis.project import Projection
+    from embedlab.embeddings import Embeddings
+
+METHOD_LABELS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
+METHOD_HELP = (
+    "PCA: linear, exact, instant. UMAP and t-SNE keep neighbourhoods: seconds for a few "
+    "thousand words, a minute or more for 100,000."
+)
+SPINNER = {
+    "pca": "Projecting {n:,} words with PCA…",
+    "umap": "Projecting {n:,} words with UMAP…",
+    "tsne": "Projecting {n:,} words with t-SNE…",
+}
+COLOURS = {"frequency": "Frequency", "cluster": "k-means cluster", "faithfulness": "Faithfulness"}
+COLOUR_HELP = (
+    "Clusters are found in the model's full space, not in the picture. Faithfulness shows "
+    "where the map keeps each word's nearest neighbours and where it lies."
+)
+DEFAULT_N = 3_000
+MIN_N = 10
+# query parameter -> (widget key, default): what a link carries
+URL: dict[str, tuple[str, Any]] = {
+    "method": ("proj_method", "pca"),
+    "dims": ("proj_dims", 2),
+    "n": ("proj_n", DEFAULT_N),
+    "seed": ("proj_seed", 0),
+    "colour": ("proj_colour", "frequency"),
+    "word": ("proj_highlight", ""),
+}
+# widget key -> default, for the settings a link does not carry
+OTHER: dict[str, Any] = {
+    "proj_umap_neighbors": 15,
+    "proj_umap_min_dist": 0.1,
+    "proj_perplexity": 30,
+    "proj_k": 8,
+    "proj_faith_k": faith_mod.DEFAULT_K,
+    "proj_highlight_k": 10,
+    "proj_search": "",
+}
+REMEMBERED = tuple(key for key, _ in URL.values()) + tuple(OTHER)
+_WARM_LOCK = threading.Lock()
+_WARMING: list[threading.Thread] = []
+
+
+def warm_up() -> threading.Thread:
+    """Compile UMAP's and pynndescent's numba code in a background thread, once per process
+    (later calls return the same thread): the app calls this when it starts, so the first
+    UMAP a user asks for does not wait ~10 s for the compiler. The thread runs at a lower
+    priority (nice 10), so pages drawn meanwhile stay quick. `EMBEDLAB_WARM_UP=0` turns it
+    off (the test suite does, so its timings and call counts are its own).
+    """
+    with _WARM_LOCK:
+        if not _WARMING and os.environ.get("EMBEDLAB_WARM_UP", "1") != "0":
+            thread = threading.Thread(target=_warm, name="embedlab-warm-up", daemon=True)
+            thread.start()
+            _WARMING.append(thread)
+        return _WARMING[0] if _WARMING else threading.Thread()
+
+
+def _warm() -> None:
+    with contextlib.suppress(Exception):  # a failed warm-up only means a slower first map
+        if hasattr(os, "setpriority"):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        projecting.warm_umap()
+        faith_mod.warm_nndescent()
+
+
+# --- the view a link or the last visit asks for ---------------------------------------------
+def initial_values(
+    query: Mapping[str, str], memory: Mapping[str, Any], vocab: int
+) -> dict[str, Any]:
+    """Each widget's starting value: the link's (`query`), else the page's last (`memory`),
+    else the default; a value that does not fit (unknown method, n beyond the vocabulary
+    or the limit) is replaced or clipped, never an error.
+
+    >>> initial_values({"dims": "3", "seed": "-4"}, {"proj_n": 200}, vocab=5000)["proj_dims"]
+    3
+    >>> v = initial_values({"seed": "-4"}, {"proj_n": 200}, vocab=5000)
+    >>> v["proj_seed"], v["proj_n"]
+    (0, 200)
+    """
+    out = {key: memory.get(key, default) for key, default in OTHER.items()}
+    for name, (key, default) in URL.items():
+        raw = query.get(name)
+        out[key] = _parse(name, raw, default) if raw is not None else memory.get(key, default)
+    out["proj_n"] = clip_n(out["proj_n"], vocab)
+    return out
+
+
+def seed_widgets(
+    state: MutableMapping[str, Any], query: Mapping[str, str], memory: Mapping[str, Any], vocab: int
+) -> None:
+    """Give every widget of the page a value in `state` (Streamlit's session state) before it
+    is drawn: what it holds now, else `initial_values`; n is clipped to what may be drawn
+    (the limit may have been lowered while the page was open).
+
+    >>> state = {"proj_n": 9_999}
+    >>> seed_widgets(state, {"word": "cat"}, {}, vocab=500)
+    >>> state["proj_n"], state["proj_highlight"], state["proj_method"]
+    (500, 'cat', 'pca')
+    """
+    start = initial_values(query, memory, vocab)
+    for key, value in start.items():
+        if key not in state:
+            state[key] = value
+    state["proj_n"] = clip_n(state["proj_n"], vocab)
+
+
+def to_query(values: Mapping[str, Any]) -> dict[str, str]:
+    """The query parameters of a view (widget key -> value), for the page's URL.
+
+    >>> to_query({"proj_method": "umap", "proj_dims": 2, "proj_n": 500, "proj_seed": 1,
+    ...           "proj_colour": "cluster", "proj_highlight": " fire "})
+    {'method': 'umap', 'dims': '2', 'n': '500', 'seed': '1', 'colour': 'cluster', 'word': 'fire'}
+    """
+    out = {}
+    for name, (key, default) in URL.items():
+        value = values.get(key, default)
+        out[name] = str(value).strip()
+    if not out["word"]:
+        del out["word"]
+    return out
+
+
+WORD_LIST_NOTE = "map rank 1 = the nearest point on the map; no rank: not among the words drawn."
+
+
+def clip_n(n: Any, vocab: int) -> int:
+    """n as the word slider can show it: from 10 to the vocabulary and the limit.
+
+    >>> clip_n(50, vocab=20), clip_n(3, vocab=20), clip_n(10**9, vocab=10**6) <= 10**6
+    (20, 10, True)
+    """
+    most = max_n(vocab)
+    try:
+        value = int(n)
+    except (TypeError, ValueError):
+        value = DEFAULT_N
+    return max(min(value, most), min(MIN_N, most))
+
+
+def max_n(vocab: int) -> int:
+    """The most words the slider offers: the vocabulary, and at most the limit in force."""
+    return min(vocab, projecting.max_words("umap"))
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    raw = str(raw).strip()
+    if name == "method":
+        return raw if raw in METHOD_LABELS else default
+    if name == "colour":
+        return raw if raw in COLOURS else default
+    if name == "word":
+        return raw[:100]
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    if name == "dims":
+        return value if value in (2, 3) else default
+    if name == "seed":
+        return value if 0 <= value < 2**31 else default
+    return value
+
+
+# --- what is computed (the page caches these) -----------------------------------------------
+def projection(
+    model: str, path: str, method: str, n: int, dims: int, settings: tuple, _emb: Embeddings
+) -> Projection:
+    """The projection (model and path name it for the cache; `_emb` is not hashed)."""
+    return projecting.project(_emb, method, n, dims, **dict(settings))
+
+
+def clusters(model: str, path: str, n: int, k: int, _emb: Embeddings) -> np.ndarray:
+    """k-means labels of the first n words."""
+    return projecting.clusters(_emb, k, seed=0, n=n)
+
+
+def faithfulness(
+    model: str, path: str, view: tuple, k: int, _emb: Embeddings, _proj: Projection
+) -> Faithfulness:
+    """How well the projection `_proj` (named by `view`, its cache key) keeps neighbours."""
+    return faith_mod.of_projection(_emb, _proj, k)
+
+
+def settings_of(method: str, values: Mapping[str, Any]) -> tuple:
+    """The method's own settings from the widget values, as the cache key `projection` takes.
+
+    >>> settings_of("tsne", {"proj_perplexity": 20, "proj_seed": 3})
+    (('perplexity', 20.0), ('seed', 3))
+    >>> settings_of("pca", {"proj_perplexity": 20})
+    ()
+    """
+    if method == "pca":
+        return ()
+    out: dict[str, Any] = {"seed": int(values.get("proj_seed", 0))}
+    if method == "umap":
+        out["umap_neighbors"] = int(values.get("proj_umap_neighbors", 15))
+        out["umap_min_dist"] = float(values.get("proj_umap_min_dist", 0.1))
+    else:
+        out["perplexity"] = float(values.get("proj_perplexity", 30))
+    return tuple(sorted(out.items()))
+
+
+# --- what the page says and draws ------------------------------------------------------------
+def caption(proj: Projection, vocab: int) -> str:
+    """How many words are drawn, of how many, by what, in how long.
+
+    >>> from embedlab.analysis.project import Projection
+    >>> p = Projection(("a", "b"), np.zeros((2, 2), np.float32), None, "umap", {"n": 2}, 1.234)
+    >>> caption(p, 70_000)
+    'Showing the 2 most frequent of 70,000 words · UMAP in 1.23 s'
+    """
+    name = projecting.METHOD_NAMES.get(proj.method, proj.method)
+    return (
+        f"Showing the {len(proj):,} most frequent of {vocab:,} words · {name} in "
+        f"{proj.seconds:.2f} s"
+    )
+
+
+def limit_caption(vocab: int) -> str | None:
+    """Why the slider stops short of the vocabulary, when it does.
+
+    >>> limit_caption(10)
+    >>> limit_caption(10**9).endswith("of the model's 1,000,000,000 words (the server's "
+    ...                                "EMBEDLAB_MAX_PROJECTION_WORDS).")
+    True
+    """
+    cap = projecting.max_words("umap")
+    if vocab <= cap:
+        return None
+    return (
+        f"A map shows at most {cap:,} of the model's {vocab:,} words "
+        f"(the server's {MAX_PROJECTION_WORDS.env})."
+    )
+
+
+def colour_explained(k: int) -> str:
+    """The one sentence under a map coloured by faithfulness."""
+    return (
+        f"Colour: the share of each word's {k} nearest neighbours in the model that are also "
+        f"among its {k} nearest on the map (blue: all kept; red: none — the map lies there); "
+        "hover a word to see the neighbours the map put far away."
+    )
+
+
+def figure(
+    proj: Projection,
+    colour: str,
+    *,
+    labels: np.ndarray | None = None,
+    faith: Faithfulness | None = None,
+    marked: Sequence[str] = (),
+    found: str | None = None,
+) -> go.Figure:
+    """The map: words coloured by `colour`, `marked` (a word, then its neighbours) joined by
+    lines, `found` starred; with `faith`, every hover names the neighbours the map lost.
+    Colouring whose values failed to compute (an error shown above) falls back to frequency."""
+    from embedlab.app.charts.projection import scatter
+
+    if (colour == "cluster" and labels is None) or (colour == "faithfulness" and faith is None):
+        colour = "frequency"
+    return scatter(
+        proj.to_frame(),
+        colour,  # type: ignore[arg-type]
+        clusters=labels,
+        highlight=marked,
+        search=found,
+        scores=None if faith is None else faith.scores,
+        lost=None if faith is None else faith.lost_words(),
+    )
+
+
+@dataclass(frozen=True)
+class WordView:
+    """A highlighted word: the words to mark on the map (it, then its neighbours that are
+    drawn) and its neighbours from the whole vocabulary as a table."""
+
+    word: str
+    marked: list[str]
+    table: pd.DataFrame
+
+    def heading(self) -> str:
+        """The list's title, as markdown (the word escaped)."""
+        from embedlab.app.markup import escape_markdown
+
+        return f"**Nearest to “{escape_markdown(self.word)}” in the model**"
+
+
+def word_view(emb: Embeddings, proj: Projection, word: str, k: int) -> WordView:
+    """`word` (which must be on the map) and its k nearest words in the whole vocabulary:
+    their similarity and where the map put them (`map rank` 1 = the nearest point on the
+    map; `kept`: among the k nearest there; a word beyond the words drawn has no rank).
+
+    >>> from embedlab.embeddings import Embeddings
+    >>> toy = Embeddings(["cat", "dog", "car", "kitten"],
+    ...                  np.array([[1, 0.1], [1, 0.3], [0, 1], [1, 0.05]], np.float32))
+    >>> p = projecting.project(toy, "pca", n=3, dims=2)
+    >>> view = word_view(toy, p, "cat", k=2)
+    >>> view.marked, view.table["word"].tolist(), view.table["map rank"].tolist()
+    (['cat', 'dog'], ['kitten', 'dog'], [<NA>, 1])
+    """
+    import pandas as pd
+
+    word = projecting.locate(emb, word, n=len(proj))
+    row = emb.index(word)
+    found = emb.neighbours(word, k)
+    coords = np.asarray(proj.coords, dtype=np.float64)
+    dist = ((coords - coords[row]) ** 2).sum(axis=1)
+    dist[row] = -1.0
+    ranks: list[int | None] = []
+    for nb in found:
+        j = emb.index(nb.word)
+        ranks.append(int((dist < dist[j]).sum()) if j < len(proj) else None)
+    table = pd.DataFrame(
+        {
+            "word": [nb.word for nb in found],
+            "similarity": [round(float(nb.score), 3) for nb in found],
+            "map rank": pd.array(ranks, dtype="Int64"),
+            "kept": [r is not None and r <= k for r in ranks],
+        }
+    )
+    marked = [word, *(nb.word for nb, r in zip(found, ranks, strict=True) if r is not None)]
+    return WordView(word, marked, table)
+
+
+def clicked_word(selection: Mapping[str, Any] | None) -> str | None:
+    """The word of a click (one point, no box or lasso) on the map, else None.
+
+    >>> clicked_word({"points": [{"customdata": ["cat", "cat"]}], "box": [], "lasso": []})
+    'cat'
+    >>> clicked_word({"points": [{"customdata": ["cat"]}], "box": [{"x": [0, 1]}]}) is None
+    True
+    """
+    if not selection or selection.get("box") or selection.get("lasso"):
+        return None
+    words = projecting.selected_words(selection)
+    return words[0] if len(words) == 1 else None
+
+
+def selection_table(proj: Projection, selection: Mapping[str, Any] | None) -> pd.DataFrame | None:
+    """The words a box, a lasso or shift-clicks selected (word, rank, count); None when
+    nothing was, or when the selection is one click (which highlights that word instead)."""
+    words = projecting.selected_words(selection)
+    if not words or clicked_word(selection) is not None:
+        return None
+    return proj.to_frame(words)[["word", "rank", "count"]]
