@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,13 @@ def seconds_between(start: str | None, end: str | None) -> float | None:
 
 @dataclass(frozen=True)
 class RunView:
-    """A training run as the Train page shows it: state, progress, speed, losses, result."""
+    """A training run as the Train page shows it: state, progress, speed, losses, result.
+
+    `quality` is the quality score after each epoch, `(epoch, score)` like `losses` (the
+    gensim trainers' co-occurrence AUC, `embedlab.train.quality`; empty for a trainer that
+    reports none); `loss_label` says what the loss is when it needs saying (None: a plain
+    training loss).
+    """
 
     id: int
     status: str
@@ -113,6 +119,8 @@ class RunView:
     queue_position: int | None = None
     max_jobs: int = 1
     running: int = 0
+    quality: list[tuple[int, float]] = field(default_factory=list)
+    loss_label: str | None = None
 
     @property
     def active(self) -> bool:
@@ -169,12 +177,13 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
     >>> import tempfile
     >>> from embedlab.jobs.process import create_training_run
     >>> from embedlab.train import TrainConfig
+    >>> from embedlab.jobs.corpora import add_corpus
     >>> from embedlab.store.workspace import Workspace
     >>> ws = Workspace(tempfile.mkdtemp())
     >>> _ = add_corpus(ws, b"the cat sat on the mat", name="mini", filename="mini.txt")
     >>> view = run_view(ws, create_training_run(ws, "mini", TrainConfig(epochs=3, min_count=1)))
-    >>> view.status, view.progress_text, view.active
-    ('queued', 'Starting the training process…', True)
+    >>> view.status, view.progress_text, view.active, view.quality, view.loss_label
+    ('queued', 'Starting the training process…', True, [], None)
 
     A child that died before it could start the run (here, one that exits at once):
 
@@ -198,6 +207,12 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
         for e in events
         if e.get("stage") == "epoch" and e.get("loss") is not None
     ]
+    quality = [
+        (int(e["epoch"]), float(e["quality"]))
+        for e in events
+        if e.get("stage") == "epoch" and e.get("quality") is not None
+    ]
+    loss_label = next((e["loss_label"] for e in reversed(events) if e.get("loss_label")), None)
     elapsed = float(last["elapsed"]) if last.get("elapsed") is not None else None
     if run.status in ACTIVE_STATES:
         clock = seconds_between(run.started, None)
@@ -229,6 +244,8 @@ def run_view(ws: Workspace, run_id: int, pid: int | None = None) -> RunView:
         queue_position=position,
         max_jobs=max_jobs,
         running=running,
+        quality=quality,
+        loss_label=loss_label,
     )
 
 

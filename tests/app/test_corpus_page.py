@@ -156,3 +156,28 @@ def test_a_file_over_the_upload_limit_is_refused_and_the_others_go_in(home, monk
     assert len(at.error) == 1
     assert at.error[0].value.startswith("'big.txt' is 1.1 MB, over the 1 MB upload limit")
     assert corpus_names() == ["small"]
+
+
+def test_a_link_selects_its_corpus_once_then_the_select_box_rules(lee_home):
+    from embedlab.jobs.corpora import add_corpus
+
+    add_corpus(Workspace(), b"The cat sat on the mat. The dog ran.", name="pets", filename="p.txt")
+    at = new_app()
+    at.query_params["corpus"] = "lee"  # a copied link: lee, though pets is newer
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="corpus_select").value == "lee"
+    at.selectbox(key="corpus_select").select("pets").run()
+    assert at.selectbox(key="corpus_select").value == "pets"
+    assert at.query_params["corpus"] == "pets"  # the URL follows the select box
+    at.run()  # the link's value applied once: the choice stands
+    assert at.selectbox(key="corpus_select").value == "pets"
+
+
+def test_a_link_to_a_missing_corpus_says_so_and_shows_the_newest(lee_home):
+    at = new_app()
+    at.query_params["corpus"] = "<b>zoo</b>"
+    at.run()
+    assert not at.exception
+    assert "does not have" in at.warning[0].value and "<b>" not in at.warning[0].value
+    assert at.selectbox(key="corpus_select").value == "lee"

@@ -162,6 +162,8 @@ def test_cancel_stops_the_job_and_saves_no_model(lee_home):
     run_id = int(at.query_params["run"])
     poll(at, lambda at: any("Epoch" in p.proto.text for p in at.get("progress")))
     assert Workspace().run(run_id).status == "running"
+    recent = at.dataframe[-1].value  # drawn with the bar, from the same view (issue 13)
+    assert recent.set_index("run").loc[run_id, "status"] == "running"
 
     at.button(key="train_cancel").click().run()
     poll(at, lambda at: len(at.warning) > 0)
@@ -236,3 +238,16 @@ def test_a_run_over_the_time_limit_fails_with_a_sentence(lee_home, monkeypatch):
     assert at.error[0].value.startswith("The run was stopped after 2 seconds, the longest")
     assert "EMBEDLAB\\_MAX\\_JOB\\_SECONDS" in at.error[0].value
     assert [m.name for m in Workspace().models()] == [DEMO_MODEL]
+
+
+def test_a_finished_gensim_run_shows_its_quality_and_loss_per_epoch(lee_home):
+    at = open_train(query_run=1)  # lee-demo's run: gensim word2vec, 5 epochs
+    assert not at.exception and not at.error
+    assert "lee-demo" in at.success[0].value
+    assert "**Quality and loss after each epoch**" in [m.value for m in at.markdown]
+    assert any(c.value.startswith("Quality is the chance") and "0.5" in c.value for c in at.caption)
+    chart = at.get("plotly_chart")[0].proto.spec.replace(" ", "")
+    assert '"name":"quality"' in chart and '"name":"loss"' in chart
+    runs = at.dataframe[-1].value
+    assert runs.set_index("run").loc[1, "status"] == "done"
+    assert at.query_params["run"] == "1"
