@@ -32,6 +32,11 @@ class NotFoundError(EmbedlabError, LookupError):
     """A corpus, model or run that is not in the workspace."""
 
 
+class PermissionDenied(EmbedlabError):
+    """An action this session may not take: deleting or overwriting a teacher's model from a
+    student space (class mode), or a teacher's action without the teacher's password."""
+
+
 class NotInstalled(EmbedlabError, ImportError):
     """An optional dependency is missing; the message gives the install line."""
 

@@ -20,7 +20,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from embedlab.app.corpus import upload_too_big
+from embedlab.app import classroom
+from embedlab.app.corpus import Coverage, coverage, upload_too_big
 from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
 from embedlab.errors import EmbedlabError, InputError
@@ -58,8 +59,11 @@ def _ensure_shell() -> None:
 
 
 def workspace() -> Workspace:
-    """The server's one Workspace (EMBEDLAB_HOME or ./.embedlab)."""
+    """The server's one Workspace (EMBEDLAB_HOME or ./.embedlab); in class mode, this
+    session's student space (`embedlab.app.classroom`)."""
     _ensure_shell()
+    if classroom.class_mode():
+        return classroom.session_workspace(_workspace(home()))
     return _workspace(home())
 
 
@@ -70,12 +74,17 @@ def _load(root: str, name: str, path: str) -> Embeddings:  # path: a deleted-and
 
 def load_model(record: ModelRecord) -> Embeddings:
     """A catalog model's vectors, loaded once per server and shared by every session."""
-    return _load(home(), record.name, str(record.path))
+    return _load(_model_home(record), record.name, str(record.path))
 
 
 def forget_model(record: ModelRecord) -> None:
     """Drop a deleted model's vectors from the server's cache (they would stay in memory)."""
-    _load.clear(home(), record.name, str(record.path))
+    _load.clear(_model_home(record), record.name, str(record.path))
+
+
+def _model_home(record: ModelRecord) -> str:
+    """The workspace folder listing the record: the server's, or in class mode a space's."""
+    return classroom.model_home(record) if classroom.class_mode() else home()
 
 
 def upload_limit_mb() -> int:
@@ -208,6 +217,8 @@ def sidebar() -> None:
             )
         st.caption(f"Compute: {describe_device()}")
         st.caption(f"Workspace: `{ws.root}`")
+        if classroom.class_mode():
+            classroom.sidebar_panel(ws, record)
         _tour(names)
     keep_in_url("model", {"model": st.session_state.get(ACTIVE) or ""})
 
@@ -279,3 +290,18 @@ def copy_link() -> None:
     with st.sidebar:
         st.caption("Link to this view")
         st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def corpus_vocab(path: str) -> list[tuple[str, int]]:
+    """A corpus folder's vocabulary, (word, count) most frequent first, read once per server
+    and shared by the Corpus and Train pages: read-only, never mutate it."""
+    from embedlab.ingest.corpus import read_vocab
+
+    return read_vocab(path)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def corpus_coverage(path: str, min_count: int) -> Coverage:
+    """What a trainer's `min_count` keeps of the corpus in folder `path` (cached)."""
+    return coverage(corpus_vocab(path), min_count)

@@ -52,10 +52,11 @@ def add_model_arg(p: argparse.ArgumentParser) -> None:
 
 
 def workspace(args: argparse.Namespace):  # noqa: ANN201 - Workspace, imported lazily
-    """The workspace `--home` names (default $EMBEDLAB_HOME or ./.embedlab)."""
-    from embedlab.store.workspace import Workspace
+    """The workspace `--home` names (default $EMBEDLAB_HOME or ./.embedlab), or with
+    `--space NAME` that student space of it (a space's folder given as --home opens as one)."""
+    from embedlab.store.spaces import open_workspace
 
-    return Workspace(args.home)
+    return open_workspace(args.home, getattr(args, "space", None))
 
 
 def print_json(value: Any) -> None:

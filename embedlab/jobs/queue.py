@@ -1,6 +1,12 @@
 """Slots and claims: at most `limits.MAX_JOBS` runs train at once, oldest first, and a run
 whose process died is marked failed the next time anyone looks.
 
+In class mode (`embedlab app --class`) every student space has its own catalog, and the
+slots are shared by the whole class, fairly: a claim takes the class's queue lock and looks
+at every space's runs (`fair_turn`). A space may run at most `limits.SPACE_MAX_JOBS` jobs,
+and a free slot goes to the waiting space that runs the fewest jobs, oldest run first
+within a tie, so a space with a running job yields to a space with none (round-robin).
+
 The catalog holds the rows (`Workspace.claim_slot` is one guarded UPDATE, so two processes
 never both take the last slot); this module holds the policy: which processes are alive,
 and when a dead one's run is failed.
@@ -17,7 +23,12 @@ and when a dead one's run is failed.
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from embedlab import limits
+from embedlab.store.spaces import QueueRow, class_place, queue_lock, queue_rows
 
 if TYPE_CHECKING:
     from embedlab.store.workspace import Workspace
@@ -54,6 +65,53 @@ def reap_dead_runs(ws: Workspace) -> int:
 
 def claim_run(ws: Workspace, run_id: int, max_running: int, pid: int | None = None) -> bool:
     """Start a queued run if a slot is free and no older live run waits; dead runs are
-    failed first, so they never hold a slot."""
+    failed first, so they never hold a slot. In a class, the slot must also be this run's
+    space's turn (`fair_turn`)."""
     reap_dead_runs(ws)
-    return ws.claim_slot(run_id, max_running, pid)
+    place = class_place(ws.root)
+    if place is None:
+        return ws.claim_slot(run_id, max_running, pid)
+    teacher, space = place
+    space_max = limits.SPACE_MAX_JOBS.value()
+    with queue_lock(teacher):
+        rows = []
+        for row in queue_rows(teacher):
+            if process_alive(row.pid):
+                rows.append(row)
+            elif row.root != ws.root:  # another space's dead run: fail it in its catalog
+                from embedlab.store.workspace import Workspace
+
+                Workspace(row.root).fail_run(row.run_id, DIED)
+        if not fair_turn(rows, space, run_id, max_running, space_max):
+            return False
+        return ws.claim_slot(run_id, space_max if space else max_running, pid)
+
+
+def fair_turn(
+    rows: Sequence[QueueRow], space: str, run_id: int, max_running: int, space_max: int
+) -> bool:
+    """Whether run `run_id` of `space` may take a slot now, given the class's live runs.
+
+    At most `max_running` run in the class and `space_max` in one space (the teacher's own
+    workspace, space "", only counts against the class). Each space's oldest waiting run is
+    its candidate; candidates are served fewest-running-space first, then oldest first, and
+    the first (free slots) of them may start.
+
+    >>> from pathlib import Path
+    >>> def row(space, run_id, status, created="t1"):
+    ...     return QueueRow(space, Path(space), run_id, status, 1, created)
+    >>> rows = [row("alice", 1, "running"), row("alice", 2, "queued", "t0"),
+    ...         row("bob", 1, "queued", "t2")]
+    >>> fair_turn(rows, "alice", 2, 2, 2), fair_turn(rows, "bob", 1, 2, 2)
+    (False, True)
+    """
+    running = Counter(r.space for r in rows if r.status == "running")
+    free = max_running - sum(running.values())
+    if free <= 0:
+        return False
+    heads: dict[str, QueueRow] = {}
+    for r in sorted((r for r in rows if r.status == "queued"), key=lambda r: r.run_id):
+        if r.space not in heads and (not r.space or running[r.space] < space_max):
+            heads[r.space] = r
+    order = sorted(heads.values(), key=lambda r: (running[r.space], r.created, r.space))
+    return any(r.space == space and r.run_id == run_id for r in order[:free])
