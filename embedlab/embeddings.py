@@ -4,6 +4,10 @@ It feels like gensim's `KeyedVectors`: `len(emb)`, `"word" in emb`, `emb["word"]
 `emb[["a", "b"]]` (2-D), and an unknown word raises a `KeyError` that names it. Every
 operation returns a new value with its own `meta`; nothing is changed in place.
 
+Those accessors take words exactly as given. The questions (`lookup`, `index`,
+`neighbours`, `analogy`, `similarity`, `odd_one_out`) look a word up the way the corpus
+was preprocessed: in a lower-case model "King" finds "king", and `lookup` says it did.
+
 >>> import numpy as np
 >>> emb = Embeddings(["king", "queen", "man", "woman"],
 ...                  np.array([[1, 1], [1, -1], [0.9, 1.1], [0.9, -0.9]], dtype=np.float32),
@@ -50,10 +54,12 @@ class Neighbour(NamedTuple):
 
 
 class Lookup(NamedTuple):
-    """A word's vector and whether it was built from subwords (FastText, unseen word)."""
+    """A word's vector, whether it was built from subwords (FastText, unseen word), and
+    whether the word was lower-cased first to match a lower-case model (`folded`)."""
 
     vector: np.ndarray
     from_subwords: bool
+    folded: bool = False
 
 
 class Embeddings:
@@ -185,31 +191,94 @@ class Embeddings:
 
     __str__ = __repr__
 
-    def index(self, word: str) -> int:
-        """The row of a vocabulary word; an unknown word raises `UnknownWordError`."""
-        try:
-            return self._key_to_index[word]
-        except KeyError:
-            raise UnknownWordError(word, self.suggest(word)) from None
+    # --- case -----------------------------------------------------------------------------
+    @cached_property
+    def lowercase(self) -> bool:
+        """Whether the model's words are lower-case, so a query is lower-cased to match.
 
-    def lookup(self, word: str) -> Lookup:
+        `meta["case"]` ("lower", or "cased"/"mixed") or the training corpus' options
+        (`meta["corpus_options"]["lowercase"]`) decide; without them, a vocabulary with no
+        upper-case letter is lower-case. Worked out once, on the first word that misses.
+
+        >>> Embeddings(["king"], [[1.0]]).lowercase, Embeddings(["King"], [[1.0]]).lowercase
+        (True, False)
+        """
+        case = self._meta.get("case")
+        if case in ("lower", "cased", "mixed"):
+            return case == "lower"
+        options = self._meta.get("corpus_options")
+        if isinstance(options, Mapping) and isinstance(options.get("lowercase"), bool):
+            return bool(options["lowercase"])
+        joined = "\n".join(self._words)
+        return joined == joined.lower()
+
+    def fold(self, word: str) -> str:
+        """The word as the model's corpus spelled it: lower-cased in a lower-case model.
+
+        >>> Embeddings(["king"], [[1.0]]).fold("King"), Embeddings(["K"], [[1.0]]).fold("King")
+        ('king', 'King')
+        """
+        if word in self._key_to_index:
+            return word
+        lowered = word.lower()
+        return lowered if lowered != word and self.lowercase else word
+
+    def resolve(self, word: str) -> str | None:
+        """The vocabulary word a query means (itself, or `fold(word)`), or None.
+
+        >>> toy = Embeddings(["king", "queen"], np.eye(2))
+        >>> toy.resolve("King"), toy.resolve("queen"), toy.resolve("prince")
+        ('king', 'queen', None)
+        """
+        if word in self._key_to_index:
+            return word
+        folded = self.fold(word)
+        return folded if folded in self._key_to_index else None
+
+    def index(self, word: str) -> int:
+        """The row of a vocabulary word (lower-cased first in a lower-case model); an
+        unknown word raises `UnknownWordError`.
+
+        >>> Embeddings(["queen", "king"], np.eye(2)).index("King")
+        1
+        """
+        row = self._key_to_index.get(word)
+        if row is None:
+            key = self.resolve(word)
+            if key is None:
+                raise UnknownWordError(word, self.suggest(word))
+            row = self._key_to_index[key]
+        return row
+
+    def lookup(self, word: str, fold: bool = True) -> Lookup:
         """The word's vector, from the vocabulary or (FastText) from its subwords.
+
+        In a lower-case model a word with capitals is looked up lower-cased (`folded` says
+        so); `fold=False` takes the word exactly as given, as `emb[word]` does.
 
         >>> toy = Embeddings(["a", "b"], np.eye(2, dtype=np.float32))
         >>> toy.lookup("b")
-        Lookup(vector=array([0., 1.], dtype=float32), from_subwords=False)
+        Lookup(vector=array([0., 1.], dtype=float32), from_subwords=False, folded=False)
+        >>> toy.lookup("B").folded
+        True
         """
-        if word in self._key_to_index:
-            return Lookup(self._vectors[self._key_to_index[word]], False)
+        row = self._key_to_index.get(word)
+        if row is not None:
+            return Lookup(self._vectors[row], False)
+        key = self.fold(word) if fold else word
+        folded = key != word
+        if folded and key in self._key_to_index:
+            return Lookup(self._vectors[self._key_to_index[key]], False, True)
         if self._subwords is not None:
-            vec = self._subwords.vector(word)
+            vec = self._subwords.vector(key)
             if vec is not None and np.any(vec):
-                return Lookup(vec, True)
+                return Lookup(vec, True, folded)
         raise UnknownWordError(word, self.suggest(word))
 
     def vector(self, word: str) -> np.ndarray:
-        """The word's vector (1-D); see `lookup` to know whether subwords made it."""
-        return self.lookup(word).vector
+        """The word's vector (1-D), the word taken exactly as given (gensim's
+        `get_vector`); see `lookup` for case folding and whether subwords made it."""
+        return self.lookup(word, fold=False).vector
 
     def suggest(self, word: str, n: int = 3) -> list[str]:
         """Close spellings from the vocabulary (frequent words first), for error messages.
@@ -254,7 +323,7 @@ class Embeddings:
             raise InputError(f"Unknown metric '{metric}'; choose cosine or euclidean.")
         skip = set(exclude)
         if isinstance(query, str):
-            vec = self.vector(query)
+            vec = self.lookup(query).vector
             skip.add(query)
         else:
             vec = np.asarray(query, dtype=np.float32).reshape(-1)
@@ -263,7 +332,7 @@ class Embeddings:
                     f"The vector has {vec.shape[0]} dimensions but the model has {self.dim}; "
                     "use a vector from the same model."
                 )
-        ids = {self._key_to_index[w] for w in skip if w in self._key_to_index}
+        ids = {self._key_to_index[key] for key in map(self.resolve, skip) if key is not None}
         rows, scores = self._index(device).search(
             vec[None, :], k=k, metric=metric, exclude=[ids], restrict=restrict
         )
@@ -320,7 +389,7 @@ class Embeddings:
         exclude = [
             set()
             if include_inputs
-            else {self._key_to_index[w] for w in q if w in self._key_to_index}
+            else {self._key_to_index[key] for key in map(self.resolve, q) if key is not None}
             for q in questions
         ]
         if method == "3cosadd":
@@ -347,7 +416,7 @@ class Embeddings:
         >>> toy.similarity("x", "y")
         0.7071...
         """
-        va, vb = self.vector(a), self.vector(b)
+        va, vb = self.lookup(a).vector, self.lookup(b).vector
         denom = max(float(np.linalg.norm(va) * np.linalg.norm(vb)), 1e-12)
         return float(np.dot(va, vb) / denom)
 
@@ -362,7 +431,7 @@ class Embeddings:
         words = list(words)
         if len(words) < 3:
             raise InputError(f"Odd-one-out needs at least 3 words; got {len(words)}.")
-        vecs = self[words]
+        vecs = np.stack([self.lookup(w).vector for w in words])
         unit = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         mean = unit.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-12)
@@ -383,9 +452,10 @@ class Embeddings:
         return Embeddings(self._words[:n], self._vectors[:n], counts, meta, self._subwords)
 
     def subset(self, words: Iterable[str]) -> Embeddings:
-        """Only these words (each must be in the vocabulary), in the order given."""
-        words = list(words)
+        """Only these words (each must be in the vocabulary), in the order given, spelled
+        as the vocabulary spells them."""
         ids = [self.index(w) for w in words]
+        words = [self._words[i] for i in ids]
         counts = None if self._counts is None else self._counts[ids]
         meta = {**self._meta, "name": f"{self.name}[subset of {len(ids)}]"}
         return Embeddings(words, self._vectors[ids], counts, meta, self._subwords)

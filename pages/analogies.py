@@ -90,12 +90,8 @@ if not (a.strip() and b.strip() and c.strip()):
 else:
     with ui.shown_errors():
         answer = _solve(emb, record.name, str(record.path), a, b, c, inputs)
-        if answer.from_subwords:
-            unseen = ", ".join(f"'{w}'" for w in answer.from_subwords)
-            st.info(
-                f"Not in the vocabulary: {escape_markdown(unseen)}. This FastText "
-                "model built the vector from character n-grams (subwords)."
-            )
+        if note := answer.note(escape_markdown):  # subwords, or 'King' looked up as 'king'
+            st.info(note)
         left, right = st.columns(2)
         with left:
             st.subheader("3CosAdd")
@@ -143,6 +139,8 @@ odd_text = st.text_input(
 if odd_text.strip():
     with ui.shown_errors():
         result = explore.odd_one_out(emb, odd_text)
+        if note := result.note(escape_markdown):
+            st.info(note)
         left, right = st.columns([1, 2])
         left.metric("Odd one out", result.odd)
         table = result.table()

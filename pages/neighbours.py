@@ -102,12 +102,8 @@ if not text.strip():
 else:
     with ui.shown_errors():
         result = _query(emb, record.name, str(record.path), text, k, metric, int(restrict) or None)
-        if result.from_subwords:
-            unseen = ", ".join(f"'{w}'" for w in result.from_subwords)
-            st.info(
-                f"Not in the vocabulary: {escape_markdown(unseen)}. This FastText "
-                "model built the vector from character n-grams (subwords)."
-            )
+        if note := result.note(escape_markdown):  # subwords, or 'King' looked up as 'king'
+            st.info(note)
         if result.metric_ignored:
             st.info(
                 "Expressions are ranked by cosine similarity; the euclidean metric applies to "

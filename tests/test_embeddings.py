@@ -208,3 +208,79 @@ def test_scalar_counts_are_refused():
 def test_non_numeric_vectors_are_refused():
     with pytest.raises(InputError, match="must be numbers"):
         Embeddings(["a"], np.array([["x", "y"]]))
+
+
+# --- case folding (issue 13 #7) -----------------------------------------------------------
+def test_a_lower_case_model_looks_capitalised_words_up_lower_cased():
+    emb = toy()  # no upper-case letter: inferred lower-case
+    assert emb.lowercase
+    found = emb.lookup("Cat")
+    assert found.folded and not found.from_subwords
+    np.testing.assert_array_equal(found.vector, emb["cat"])
+    assert not emb.lookup("cat").folded
+    assert emb.index("DOG") == 1 and emb.resolve("Sky") == "sky" and emb.fold("CAR") == "car"
+    assert emb.neighbours("Cat", k=1)[0].word == "dog"  # the word itself stays excluded
+    assert emb.similarity("Cat", "dog") == pytest.approx(emb.similarity("cat", "dog"))
+    assert emb.subset(["Dog"]).words == ("dog",)  # spelled as the vocabulary spells it
+
+
+def test_gensim_style_access_takes_words_exactly_as_given():
+    emb = toy()
+    assert "Cat" not in emb
+    with pytest.raises(KeyError) as info:
+        emb["Cat"]
+    assert str(info.value) == "'Cat' is not in the vocabulary; did you mean: cat?"
+    with pytest.raises(UnknownWordError):
+        emb.vector("Cat")
+    with pytest.raises(UnknownWordError):
+        emb.lookup("Cat", fold=False)
+
+
+def test_a_cased_model_does_not_fold():
+    emb = Embeddings(["Paris", "paris", "King"], np.eye(3))
+    assert not emb.lowercase and emb.fold("KING") == "KING"
+    with pytest.raises(UnknownWordError, match="'KING'"):
+        emb.lookup("KING")
+    assert not emb.lookup("Paris").folded
+
+
+@pytest.mark.parametrize(
+    ("meta", "lowercase"),
+    [
+        ({"case": "lower"}, True),
+        ({"case": "cased"}, False),
+        ({"corpus_options": {"lowercase": True}}, True),
+        ({"corpus_options": {"lowercase": False}}, False),
+        ({}, True),  # inferred: no upper-case letter
+    ],
+)
+def test_the_meta_says_how_the_corpus_was_cased(meta, lowercase):
+    emb = Embeddings(["king", "queen"], np.eye(2), meta=meta)
+    assert emb.lowercase is lowercase
+    assert emb.resolve("King") == ("king" if lowercase else None)
+
+
+def test_meta_case_lower_folds_even_with_a_few_capitals_in_the_vocabulary():
+    emb = Embeddings(["king", "[UNK]"], np.eye(2), meta={"case": "lower"})
+    assert emb.lookup("King").folded and emb.lookup("[UNK]").vector[1] == 1.0
+
+
+def test_an_unknown_word_with_capitals_still_names_the_word_typed():
+    with pytest.raises(UnknownWordError) as info:
+        toy().lookup("Zebra")
+    assert info.value.word == "Zebra"
+
+
+def test_folding_happens_before_subwords(lee_sentences):
+    from gensim.models import FastText
+
+    model = FastText(
+        lee_sentences, vector_size=20, min_count=3, epochs=1, workers=1, seed=1, bucket=5000
+    )
+    emb = Embeddings.from_keyedvectors(model.wv)
+    found = emb.lookup("Police")
+    assert found.folded and not found.from_subwords
+    np.testing.assert_array_equal(found.vector, emb["police"])
+    unseen = emb.lookup("Policemanship")
+    assert unseen.folded and unseen.from_subwords
+    np.testing.assert_allclose(unseen.vector, model.wv["policemanship"], atol=1e-5)

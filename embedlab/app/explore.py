@@ -226,6 +226,45 @@ mean: police?), 'fyre' (did you mean: fire?).
     return found
 
 
+def folded_pairs(emb: Embeddings, found: dict[str, Lookup]) -> list[tuple[str, str]]:
+    """(typed, looked-up) for each word a lower-case model looked up lower-cased.
+
+    >>> toy = Embeddings(["king", "queen"], np.eye(2))
+    >>> folded_pairs(toy, lookup_all(toy, ["King", "queen"]))
+    [('King', 'king')]
+    """
+    return [(w, emb.fold(w)) for w, f in found.items() if f.folded]
+
+
+def notes(
+    from_subwords: Sequence[str],
+    folded: Sequence[tuple[str, str]],
+    shown: Callable[[str], str] = str,
+) -> str | None:
+    """One or two sentences on how unusual words were looked up, or None when none were
+    (`shown` formats each word, e.g. escaped for Markdown).
+
+    >>> notes([], [("King", "king"), ("Man", "man")])
+    "'King' looked up as 'king', 'Man' as 'man' (this model is lower-case)."
+    >>> notes([], []) is None
+    True
+    """
+    said = []
+    if from_subwords:
+        unseen = ", ".join(f"'{shown(w)}'" for w in from_subwords)
+        said.append(
+            f"Not in the vocabulary: {unseen}. This FastText model built the vector from "
+            "character n-grams (subwords)."
+        )
+    if folded:
+        parts = [
+            f"'{shown(w)}' {'as' if i else 'looked up as'} '{shown(key)}'"
+            for i, (w, key) in enumerate(folded)
+        ]
+        said.append(", ".join(parts) + " (this model is lower-case).")
+    return " ".join(said) or None
+
+
 # --- neighbours --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QueryResult:
@@ -242,6 +281,11 @@ class QueryResult:
     is_expression: bool
     from_subwords: list[str] = field(default_factory=list)
     metric_ignored: bool = False
+    folded: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, shown: Callable[[str], str] = str) -> str | None:
+        """Which words came from subwords or were looked up lower-cased, or None."""
+        return notes(self.from_subwords, self.folded, shown)
 
     @property
     def score_label(self) -> str:
@@ -311,7 +355,9 @@ def query(
             found.vector, k=k, metric=metric, restrict=restrict, exclude=[word]
         )
         subwords = [word] if found.from_subwords else []
-        return QueryResult(word, [word], neighbours, metric, False, subwords)
+        folded = folded_pairs(emb, {word: found})
+        key = folded[0][1] if folded else word
+        return QueryResult(key, [key], neighbours, metric, False, subwords, folded=folded)
     result = evaluate_expression(emb, terms or text, k=k, restrict=restrict)
     return QueryResult(
         result.expression,
@@ -321,6 +367,7 @@ def query(
         True,
         list(result.from_subwords),
         metric_ignored=metric != "cosine",
+        folded=folded_pairs(emb, {w: emb.lookup(w) for w in result.words}),
     )
 
 
@@ -502,6 +549,11 @@ class AnalogyAnswer:
     mul: list[Neighbour]
     picture: AnalogyPicture | None
     from_subwords: list[str] = field(default_factory=list)
+    folded: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, shown: Callable[[str], str] = str) -> str | None:
+        """Which words came from subwords or were looked up lower-cased, or None."""
+        return notes(self.from_subwords, self.folded, shown)
 
     def table(self, method: str) -> pd.DataFrame:
         """rank, word, score for "3cosadd" or "3cosmul"."""
@@ -537,23 +589,23 @@ def solve_analogy(
     missing = [name for name, w in zip("abc", words, strict=True) if not w]
     if missing:
         raise InputError(f"Fill in {', '.join(missing)}: an analogy needs three words.")
-    a, b, c = words
     found = lookup_all(emb, words)
+    folded = folded_pairs(emb, found)
+    a, b, c = keys = [dict(folded).get(w, w) for w in words]  # as the vocabulary spells them
     restrict = int(restrict) if restrict else None
     add = emb.analogy(a, b, c, k, "3cosadd", restrict, include_inputs=include_inputs)
     mul = emb.analogy(a, b, c, k, "3cosmul", restrict, include_inputs=include_inputs)
     picture = None
-    answer = next((n.word for n in add if n.word not in words), None)
+    answer = next((n.word for n in add if n.word not in keys), None)
     if answer is not None:
         d = answer
-        xy, kept = analogy_plane(
-            np.stack([found[a].vector, found[b].vector, found[c].vector, emb.vector(d)])
-        )
+        vectors = [found[w].vector for w in words] + [emb.vector(d)]
+        xy, kept = analogy_plane(np.stack(vectors))
         picture = AnalogyPicture(
             ("a", "b", "c", "d", "target"), (a, b, c, d, f"{b} − {a} + {c}"), xy, kept
         )
     subwords = [w for w in dict.fromkeys(words) if found[w].from_subwords]
-    return AnalogyAnswer(a, b, c, add, mul, picture, subwords)
+    return AnalogyAnswer(a, b, c, add, mul, picture, subwords, folded)
 
 
 def expected_rank_text(
@@ -588,6 +640,11 @@ class OddOneOut:
 
     odd: str
     similarities: list[tuple[str, float]]
+    folded: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, shown: Callable[[str], str] = str) -> str | None:
+        """Which words were looked up lower-cased (or came from subwords), or None."""
+        return notes([], self.folded, shown)
 
     def table(self) -> pd.DataFrame:
         """word and its similarity to the mean, least similar (the odd one) first."""
@@ -626,11 +683,22 @@ def odd_one_out(emb: Embeddings, text: str | Sequence[str]) -> OddOneOut:
             "Type 3 or more, separated by commas or spaces."
         )
     found = lookup_all(emb, words)
-    vecs = np.stack([found[w].vector for w in words]).astype(np.float64)
+    folded = folded_pairs(emb, found)
+    spelled = dict(folded)
+    vectors = {spelled.get(w, w): found[w].vector for w in words}  # 'Cat, cat' is one word
+    if len(vectors) < 3:
+        raise InputError(
+            f"Odd-one-out needs at least 3 different words; got {len(vectors)} "
+            "(this model is lower-case, so 'Cat' and 'cat' are one word)."
+        )
+    words = list(vectors)
+    vecs = np.stack(list(vectors.values())).astype(np.float64)
     unit = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
     mean = unit.mean(axis=0)
     mean /= max(float(np.linalg.norm(mean)), 1e-12)
     sims = unit @ mean
     return OddOneOut(
-        words[int(np.argmin(sims))], [(w, float(s)) for w, s in zip(words, sims, strict=True)]
+        words[int(np.argmin(sims))],
+        [(w, float(s)) for w, s in zip(words, sims, strict=True)],
+        folded,
     )

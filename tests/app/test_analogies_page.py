@@ -73,7 +73,33 @@ def test_odd_one_out(lee_home):
     assert "at least 3 words" in at.error[0].value
 
 
+def test_capitalised_words_are_looked_up_lower_cased_and_the_page_says_so(lee_home):
+    at = _fill(open_page("analogies"), "Police", "officers", "Government")
+    assert not at.exception and not at.error
+    assert any(
+        "'Police' looked up as 'police', 'Government' as 'government'" in i.value for i in at.info
+    )
+    assert len(at.dataframe) == 2 and not _answers(at)[0] & {"police", "government"}
+    at = at.text_input(key="odd").input("Police, officers, arrested, cricket").run()
+    assert not at.exception and not at.error
+    assert any("'Police' looked up as 'police'" in i.value for i in at.info)
+    assert "police" in set(at.dataframe[-1].value["word"])
+
+
 def test_without_a_model_the_page_says_how_to_get_one(home):
     at = open_page("analogies")
     assert not at.exception and not at.error
     assert "No model is active yet" in at.info[0].value
+
+
+def test_the_answer_label_sits_beyond_the_arrowhead_not_under_it():
+    from embedlab.app.charts.analogies import analogy_figure
+
+    points = [("a", "man", 0, 1), ("b", "king", 1, 1), ("c", "woman", 0, 0.8)]
+    points += [("d", "queen", 0.1, -0.2), ("target", "king − man + woman", 0.2, -0.2)]
+    words = analogy_figure(points).data[0]
+    side = {row[1]: pos for row, pos in zip(words.customdata, words.textposition, strict=True)}
+    assert side["d"] == "bottom center"  # c → d points down: the label goes below d
+    assert side["c"] == "top center" and side["b"] == "middle right" and side["a"] == "middle left"
+    arrows = analogy_figure(points).layout.annotations
+    assert all(a.standoff and a.startstandoff for a in arrows)

@@ -186,6 +186,48 @@ def test_odd_one_out(lee_emb):
         explore.odd_one_out(lee_emb, "police officers")
 
 
+def test_a_capitalised_word_is_looked_up_lower_cased_and_said_so(lee_emb):
+    assert lee_emb.lowercase  # a lower-cased corpus: no capitals in the vocabulary
+    result = explore.query(lee_emb, "Police", k=5)
+    assert result.text == "police" and result.rows() == explore.query(lee_emb, "police", k=5).rows()
+    assert result.folded == [("Police", "police")]
+    assert result.note() == "'Police' looked up as 'police' (this model is lower-case)."
+    assert explore.query(lee_emb, "police").note() is None
+
+    expression = explore.query(lee_emb, "Officers - police + Government", k=5)
+    assert expression.folded == [("Officers", "officers"), ("Government", "government")]
+    assert not {w for w, _ in expression.rows()} & {"officers", "police", "government"}
+    assert "'Government' as 'government'" in expression.note()
+
+    answer = explore.solve_analogy(lee_emb, "Police", "officers", "GOVERNMENT")
+    plain = explore.solve_analogy(lee_emb, "police", "officers", "government")
+    assert (answer.a, answer.b, answer.c) == ("police", "officers", "government")
+    assert answer.add == plain.add and answer.picture.words == plain.picture.words
+    assert "'Police' looked up as 'police', 'GOVERNMENT' as 'government'" in answer.note()
+
+    odd = explore.odd_one_out(lee_emb, "Police, officers, Arrested, cricket")
+    assert odd.odd == explore.odd_one_out(lee_emb, "police officers arrested cricket").odd
+    assert {w for w, _ in odd.similarities} == {"police", "officers", "arrested", "cricket"}
+    assert "'Arrested' as 'arrested'" in odd.note()
+    with pytest.raises(InputError, match="at least 3 different words"):
+        explore.odd_one_out(lee_emb, "police, Police, officers")
+
+
+def test_a_cased_model_refuses_a_wrong_case_with_a_suggestion():
+    cased = Embeddings(["King", "king", "Queen"], np.eye(3))
+    with pytest.raises(UnknownWordError, match="'QUEEN' is not in the vocabulary"):
+        explore.query(cased, "QUEEN")
+    assert explore.query(cased, "King", k=1).folded == []
+
+
+def test_the_minilm_model_says_it_is_lower_case():
+    from embedlab.ingest.pretrained import minilm_static
+
+    emb = minilm_static()
+    assert emb.meta["case"] == "lower" and emb.lookup("King").folded
+    assert explore.query(emb, "King", k=3).text == "king"
+
+
 def test_derived_examples_never_repeat_a_question():
     from embedlab.app.explore import derived_examples
 

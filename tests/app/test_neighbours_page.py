@@ -119,6 +119,18 @@ def test_a_fasttext_model_answers_an_unseen_word_from_subwords(lee_home, lee_sen
     assert len(at.dataframe[0].value) == 10
 
 
+def test_a_capitalised_word_is_looked_up_lower_cased_and_the_page_says_so(lee_home):
+    at = _ask(open_page("neighbours"), "Police")
+    assert not at.exception and not at.error
+    assert any(
+        "'Police' looked up as 'police'" in i.value and "lower-case" in i.value for i in at.info
+    )
+    words = at.dataframe[0].value["word"].tolist()
+    assert len(words) == 10 and "police" not in words
+    assert words == _ask(at, "police").dataframe[0].value["word"].tolist()
+    assert not any("looked up as" in i.value for i in at.info)
+
+
 def test_without_a_model_the_page_says_how_to_get_one(home):
     at = open_page("neighbours")
     assert not at.exception and not at.error

@@ -60,7 +60,31 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> No
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The app served on loopback with its own empty workspace; yields its URL."""
-    home = tmp_path_factory.mktemp("e2e") / "workspace"
+    yield from _serve(tmp_path_factory, tmp_path_factory.mktemp("e2e") / "workspace")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Iterator[str]:
+    """The app as `make run` first starts it: the demo corpus 'lee', the pretrained model
+    'minilm-static' (active by default) and the Lee demo model 'lee-demo', plus its seed
+    twin 'lee-demo-seed2' (the same settings, another seed) to compare; yields its URL."""
+    from dataclasses import replace
+
+    from embedlab.jobs.bootstrap import DEMO_MODEL, demo_train_config, prepare
+    from embedlab.jobs.process import create_training_run, run_training
+    from embedlab.store.workspace import Workspace
+
+    home = tmp_path_factory.mktemp("e2e-demo") / "workspace"
+    ws = Workspace(home)
+    prepare(ws, start_warm_up=False)
+    config = demo_train_config()
+    run_training(ws, create_training_run(ws, "lee", config, name=DEMO_MODEL))
+    twin = replace(config, seed=2)
+    run_training(ws, create_training_run(ws, "lee", twin, name=f"{DEMO_MODEL}-seed2"))
+    yield from _serve(tmp_path_factory, home)
+
+
+def _serve(tmp_path_factory, home: Path) -> Iterator[str]:  # noqa: ANN001 - pytest's factory
     port = _free_port()
     log = (tmp_path_factory.getbasetemp() / f"streamlit-{port}.log").open("wb")
     cmd = [

@@ -6,17 +6,10 @@ a screenshot of every page it visits (tests/e2e/screenshots/); the README shows 
 
 from __future__ import annotations
 
-from browser_helpers import shot, wait_idle
+from browser_helpers import go, shot, wait_idle
 from gensim.test.utils import datapath
 
 ERROR = "[data-testid='stAlertContentError']"
-
-
-def go(page, title: str) -> None:
-    """Open a page from the sidebar navigation and wait for it to settle."""
-    page.locator("[data-testid='stSidebarNavLink']", has_text=title).click()
-    page.get_by_role("heading", name=title).first.wait_for()
-    wait_idle(page)
 
 
 def test_from_first_screen_to_neighbours_and_a_selection(server, page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from browser_helpers import shot, wait_idle
+from browser_helpers import go, shot, wait_idle
 
 ERROR = "[data-testid='stAlertContentError']"
 
@@ -13,9 +13,7 @@ ERROR = "[data-testid='stAlertContentError']"
 def test_demo_data_tfidf_run_shows_the_confusion_matrix_and_the_map(server, page):
     page.goto(server)
     wait_idle(page)
-    page.locator("[data-testid='stSidebarNavLink']", has_text="Classify").click()
-    page.get_by_role("heading", name="Classify").first.wait_for()
-    wait_idle(page)
+    go(page, "Classify")
     assert page.locator(ERROR).count() == 0
     page.get_by_text("200 texts, 2 classes (neg 100, pos 100)").first.wait_for()
 
