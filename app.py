@@ -10,11 +10,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from embedlab.app import ui
+from embedlab.app import gate, ui
+from embedlab.app import projection as projection_view
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="embedlab", page_icon=":material/explore:", layout="wide")
+st.set_page_config(page_title="embedlab", page_icon="🧭", layout="wide")
+gate.require_password()  # a locked session sees only the password box
+projection_view.warm_up()  # once per process: compiles UMAP in a background thread
 page = st.navigation(
     {
         "Build": [
@@ -39,7 +42,8 @@ page = st.navigation(
             st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
             st.Page(PAGES / "classify.py", title="Classify", icon=":material/category:"),
         ],
-    }
+    },
+    expanded=True,  # every page in view: a newcomer does not look behind "View more"
 )
 ui.sidebar()  # after the navigation, so the tour's links name registered pages
 ui.guarded(page)

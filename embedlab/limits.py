@@ -68,7 +68,7 @@ MAX_EXPANSION_RATIO = Limit(
     "Times its own size an archive may expand once past 10 MB (the zip-bomb ratio guard)",
 )
 MAX_PROJECTION_WORDS = Limit(
-    "EMBEDLAB_MAX_PROJECTION_WORDS", 20_000, "words", "Words drawn in one projection"
+    "EMBEDLAB_MAX_PROJECTION_WORDS", 100_000, "words", "Words drawn in one projection"
 )
 MAX_JOBS = Limit(
     "EMBEDLAB_MAX_JOBS", 2, "jobs", "Training jobs running at once; later ones wait in a queue"
@@ -76,6 +76,30 @@ MAX_JOBS = Limit(
 MAX_JOB_SECONDS = Limit(
     "EMBEDLAB_MAX_JOB_SECONDS", 6 * 3600, "seconds", "Run time of one training job"
 )
+SPACE_MAX_MB = Limit(
+    "EMBEDLAB_SPACE_MAX_MB", 500, "MB", "Disk one student space may fill (class mode)"
+)
+SPACE_MAX_JOBS = Limit(
+    "EMBEDLAB_SPACE_MAX_JOBS",
+    1,
+    "jobs",
+    "Training jobs one student space may run at once (class mode); the rest of its runs wait",
+)
+
+MAX_CONTEXT_SENTENCES = Limit(
+    "EMBEDLAB_MAX_CONTEXT_SENTENCES",
+    500,
+    "sentences",
+    "Sentences encoded for one word on the Contexts page (a corpus gives a sample this size)",
+)
+
+MAX_SEARCH_PASSAGES = Limit(
+    "EMBEDLAB_MAX_SEARCH_PASSAGES",
+    1_000_000,
+    "passages",
+    "Passages (corpus lines) one search index holds",
+)
+
 
 ALL: tuple[Limit, ...] = (
     MAX_UPLOAD_MB,
@@ -84,6 +108,10 @@ ALL: tuple[Limit, ...] = (
     MAX_PROJECTION_WORDS,
     MAX_JOBS,
     MAX_JOB_SECONDS,
+    SPACE_MAX_MB,
+    SPACE_MAX_JOBS,
+    MAX_CONTEXT_SENTENCES,
+    MAX_SEARCH_PASSAGES,
 )
 
 

@@ -23,6 +23,7 @@ def home(tmp_path, monkeypatch):
     """Every test gets its own empty workspace through EMBEDLAB_HOME."""
     path = tmp_path / "workspace"
     monkeypatch.setenv("EMBEDLAB_HOME", str(path))
+    monkeypatch.setenv("EMBEDLAB_WARM_UP", "0")  # the app's UMAP warm-up thread stays off
     monkeypatch.delenv("EMBEDLAB_DEVICE", raising=False)
     return path
 

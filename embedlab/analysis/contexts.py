@@ -42,17 +42,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from embedlab.errors import InputError
-from embedlab.limits import Limit
+from embedlab.limits import MAX_CONTEXT_SENTENCES
 
 if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
 
-MAX_SENTENCES = Limit(
-    "EMBEDLAB_MAX_CONTEXT_SENTENCES",
-    500,
-    "sentences",
-    "Sentences encoded for one word on the Contexts page (a corpus gives a sample this size)",
-)
 MIN_SENTENCES = 3  # fewer cannot be clustered and compared
 K_RANGE = (2, 4)  # k tried when it is not given
 MAX_K = 8
@@ -212,7 +206,7 @@ def corpus_sentences(
     corpus: str | os.PathLike[str], word: str, limit: int | None = None, seed: int = 0
 ) -> tuple[list[str], int]:
     """(sentences of a corpus folder that contain `word`, how many do): a sample of at most
-    `limit` (MAX_SENTENCES by default), drawn evenly with `seed`, in corpus order.
+    `limit` (MAX_CONTEXT_SENTENCES by default), drawn evenly with `seed`, in corpus order.
 
     >>> import tempfile
     >>> from embedlab.ingest.corpus import ingest
@@ -224,7 +218,7 @@ def corpus_sentences(
     from embedlab.ingest.corpus import corpus_file
 
     word = check_word(word)
-    limit = MAX_SENTENCES.value() if limit is None else int(limit)
+    limit = MAX_CONTEXT_SENTENCES.value() if limit is None else int(limit)
     path = corpus_file(corpus)
     if not path.is_file():
         raise InputError(f"There is no corpus at '{path.parent}'; ingest a corpus there first.")
@@ -262,13 +256,13 @@ def word_contexts(
     sentences; the examples when neither is given), clustered, mapped and compared with the
     static vector of `emb` when one is given.
 
-    Sentences without the word are skipped (counted in `skipped`); MAX_SENTENCES bounds a
+    Sentences without the word are skipped (counted in `skipped`); MAX_CONTEXT_SENTENCES bounds a
     given list, and a corpus gives a sample of that size.
     """
     word = check_word(word)
     if sentences is not None and corpus is not None:
         raise InputError("Give sentences or a corpus, not both.")
-    limit = MAX_SENTENCES.value()
+    limit = MAX_CONTEXT_SENTENCES.value()
     if corpus is not None:
         texts, found = corpus_sentences(corpus, word, limit, seed)
         source = f"corpus {os.fspath(corpus)}"
@@ -282,8 +276,9 @@ def word_contexts(
         texts = [str(s).strip() for s in sentences if str(s).strip()]
         if len(texts) > limit:
             raise InputError(
-                f"Got {len(texts):,} sentences but the limit is {MAX_SENTENCES.describe(limit)} "
-                f"({MAX_SENTENCES.env}); pass fewer sentences."
+                f"Got {len(texts):,} sentences but the limit is "
+                f"{MAX_CONTEXT_SENTENCES.describe(limit)} ({MAX_CONTEXT_SENTENCES.env}); pass "
+                "fewer sentences."
             )
         if not texts:
             raise InputError(f"There are no sentences; give some that use '{word}'.")

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.errors import InputError
-from embedlab.limits import Limit
+from embedlab.limits import MAX_SEARCH_PASSAGES
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -64,12 +64,6 @@ SCORES: dict[str, str] = {
     "tfidf": "cosine",
     "bm25": "BM25 score",
 }
-MAX_PASSAGES = Limit(
-    "EMBEDLAB_MAX_SEARCH_PASSAGES",
-    1_000_000,
-    "passages",
-    "Passages (corpus lines) one search index holds",
-)
 MAX_QUERY_CHARS = 1_000
 MAX_K = 100
 CHUNK = 8_192  # passages per encoded, pooled or counted piece (and per progress event)
@@ -152,7 +146,7 @@ class Passages:
             raise InputError(f"There is no corpus at '{path.parent}'; ingest a corpus there first.")
         digest = hashlib.sha256()
         starts: list[int] = []
-        limit = MAX_PASSAGES.value()
+        limit = MAX_SEARCH_PASSAGES.value()
         position = 0
         with open(path, "rb") as lines:
             for line in lines:
@@ -225,11 +219,11 @@ class Passages:
 def _check_count(n: int, name: str) -> None:
     if n == 0:
         raise InputError(f"'{name}' has no passages to search; give some text.")
-    limit = MAX_PASSAGES.value()
+    limit = MAX_SEARCH_PASSAGES.value()
     if n > limit:
         raise InputError(
-            f"'{name}' has more than {MAX_PASSAGES.describe(limit)} to search; use a smaller "
-            f"corpus or raise {MAX_PASSAGES.env}."
+            f"'{name}' has more than {MAX_SEARCH_PASSAGES.describe(limit)} to search; use a "
+            f"smaller corpus or raise {MAX_SEARCH_PASSAGES.env}."
         )
 
 

@@ -12,8 +12,6 @@ print one line on stderr and exit with status 1; `--json` prints one JSON docume
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -30,6 +28,7 @@ from embedlab.cli import (
     explore,
     lm,
     models,
+    project,
     search,
     train,
 )
@@ -54,31 +53,26 @@ COMMANDS = [
     evaluate,
     classify,
     compare,
+    project,
     axes,
     contexts,
     search,
     lm,
     bundle,
 ]
-# Command modules other engineers are adding: each is registered when its file exists.
-# TODO(lead): once they have all landed, import them above and list them in COMMANDS.
-COMING = ["project"]
-
-
-def _command_modules() -> list:
-    found = list(COMMANDS)
-    for name in COMING:
-        if importlib.util.find_spec(f"embedlab.cli.{name}") is not None:
-            found.append(importlib.import_module(f"embedlab.cli.{name}"))
-    return [*found, app]
 
 
 def build_parser() -> Parser:
     """The argument parser for every command."""
     parser = Parser(prog="embedlab", description="Train, load and explore word embeddings.")
     parser.add_argument("--home", help="workspace folder (default $EMBEDLAB_HOME or ./.embedlab)")
+    parser.add_argument(
+        "--space",
+        help="work in this student space of the class workspace --home names: its own "
+        "corpora, models and runs, the teacher's models read-only",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in _command_modules():
+    for module in [*COMMANDS, app]:
         module.register(sub)
     return parser
 
