@@ -24,6 +24,7 @@ def home(tmp_path, monkeypatch):
     path = tmp_path / "workspace"
     monkeypatch.setenv("EMBEDLAB_HOME", str(path))
     monkeypatch.setenv("EMBEDLAB_WARM_UP", "0")  # the app's UMAP warm-up thread stays off
+    monkeypatch.setenv("EMBEDLAB_CLASSIFY_DEMO", "small")  # 200 sentences, not 10,662
     monkeypatch.delenv("EMBEDLAB_DEVICE", raising=False)
     return path
 

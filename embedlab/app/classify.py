@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from embedlab.jobs.thread import JobBoard, ThreadJob
     from embedlab.store.workspace import ClassificationRecord, Workspace
 
-DEMO_TITLE = "Demo: 200 movie-review sentences (100 negative, 100 positive)"
+DEMO_TITLE = "Demo: movie-review sentences, positive or negative (Pang & Lee)"
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 _HEADER_BYTES = 256 * 1024
 _SHOWN_CLASSES = 8
@@ -101,10 +101,11 @@ def load_labelled(
 ) -> LabelledTexts:
     """The demo set (`upload` None) or an uploaded file's labelled texts; InputError (one
     sentence) when it cannot be read, has one class or a class of one text."""
-    from embedlab.ingest.labelled import demo_labelled, read_labelled
+    from embedlab.ingest.labelled import read_labelled
+    from embedlab.ingest.polarity import classify_demo
 
     if upload is None:
-        return demo_labelled()
+        return classify_demo()
     name, data = upload
     return read_labelled(data, name, text_column or None, label_column or None)
 

@@ -78,12 +78,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _labelled_data(args: argparse.Namespace):  # noqa: ANN202 - LabelledTexts
-    from embedlab.ingest.labelled import demo_labelled, read_labelled
+    from embedlab.ingest.labelled import read_labelled
+    from embedlab.ingest.polarity import classify_demo
 
     if args.data == "demo" and not Path(args.data).exists():
         if args.text_column or args.label_column:
             raise InputError("The demo set has no columns; drop --text-column/--label-column.")
-        return demo_labelled()
+        return classify_demo()
     return read_labelled(args.data, text_column=args.text_column, label_column=args.label_column)
 
 

@@ -44,6 +44,26 @@ def polarity_labelled() -> LabelledTexts:
     return _polarity()
 
 
+DEMO_ENV = "EMBEDLAB_CLASSIFY_DEMO"
+
+
+def classify_demo() -> LabelledTexts:
+    """The labelled demo that the Classify page and `embedlab classify demo` use: sentence
+    polarity, or gensim's 200-sentence set when EMBEDLAB_CLASSIFY_DEMO=small (the test suite
+    sets it, to stay fast).
+
+    >>> import os; os.environ[DEMO_ENV] = "small"
+    >>> len(classify_demo())
+    200
+    >>> del os.environ[DEMO_ENV]
+    """
+    import os
+
+    from embedlab.ingest.labelled import demo_labelled
+
+    return demo_labelled() if os.environ.get(DEMO_ENV) == "small" else polarity_labelled()
+
+
 @functools.lru_cache(maxsize=1)
 def _polarity() -> LabelledTexts:
     if not POLARITY_FILE.is_file():

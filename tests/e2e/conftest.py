@@ -93,7 +93,7 @@ def _serve(tmp_path_factory, home: Path) -> Iterator[str]:  # noqa: ANN001 - pyt
         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    env = {**os.environ, "EMBEDLAB_HOME": str(home)}
+    env = {**os.environ, "EMBEDLAB_HOME": str(home), "EMBEDLAB_CLASSIFY_DEMO": "small"}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
