@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -49,11 +50,34 @@ def model_path(encoder: str = "minilm") -> Path:
 
 
 def load_encoder(device: str = "cpu", encoder: str = "minilm") -> SentenceTransformer:
-    """The sentence-transformers model on `device` (loaded once per device; a few seconds)."""
-    return _load(str(device), str(encoder))
+    """The sentence-transformers model on `device`, loaded once per process and device (a
+    few seconds) and shared by every later call, from any thread: a second thread asking
+    while the first loads waits for that load instead of starting its own."""
+    key = (str(device), str(encoder))
+    with _LOADED_LOCK:
+        model = _LOADED.get(key)
+        if model is None:
+            model = _LOADED[key] = _load(*key)
+            while len(_LOADED) > _KEPT_ENCODERS:  # the oldest device's copy goes
+                _LOADED.pop(next(iter(_LOADED)))
+    return model
 
 
-@functools.lru_cache(maxsize=2)
+def is_loaded(device: str = "cpu", encoder: str = "minilm") -> bool:
+    """Whether `load_encoder(device, encoder)` would return at once (already loaded).
+
+    >>> is_loaded("no-such-device")
+    False
+    """
+    with _LOADED_LOCK:
+        return (str(device), str(encoder)) in _LOADED
+
+
+_LOADED: dict[tuple[str, str], SentenceTransformer] = {}
+_LOADED_LOCK = threading.Lock()
+_KEPT_ENCODERS = 2
+
+
 def _load(device: str, encoder: str) -> SentenceTransformer:
     path = model_path(encoder)
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -107,7 +131,8 @@ def encode(
     """Unit-length sentence vectors (float32, n × 384), batched on `device`.
 
     Texts are encoded longest first (less padding per batch) and returned in input order,
-    in `encode_precision(device)`. `on_progress(done, total)` is called after every 512.
+    in `encode_precision(device)`. `on_progress(done, total)` is called once the encoder is
+    loaded (done 0), then after every 512 texts.
     """
     import contextlib
 
@@ -122,6 +147,8 @@ def encode(
         else contextlib.nullcontext()
     )
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # less padding per batch
+    if on_progress is not None:
+        on_progress(0, len(texts))  # loaded: what follows is encoding
     parts = []
     for start in range(0, len(texts), _CHUNK):
         chunk = [texts[i] for i in order[start : start + _CHUNK]]

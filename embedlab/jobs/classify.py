@@ -2,7 +2,8 @@
 
 The analysis (`analysis.classify.run_classification`) takes values and returns a value;
 this is the caller that reads the model from the workspace, points the sentence-encoder
-cache at the workspace's cache folder, and saves the report in the catalog.
+cache and the TF-IDF baseline cache at the workspace's cache folders, and saves the report in
+the catalog.
 
 >>> import tempfile
 >>> from embedlab.analysis.classify import ClassifyConfig
@@ -35,6 +36,11 @@ def encodings_cache(ws: Workspace) -> Path:
     return ws.root / "cache" / "encodings"
 
 
+def baselines_cache(ws: Workspace) -> Path:
+    """Where TF-IDF baselines are kept per dataset and splits in a workspace."""
+    return ws.root / "cache" / "baselines"
+
+
 def classify_and_save(
     ws: Workspace,
     data: LabelledTexts,
@@ -59,7 +65,14 @@ def classify_and_save(
         else:  # a model given as a file (the CLI's path) has no catalog row
             emb = emb if emb is not None else ws.load_model(record.id)
             model_id = record.id
-    result = run_classification(data, config, on_progress, emb=emb, cache_dir=encodings_cache(ws))
+    result = run_classification(
+        data,
+        config,
+        on_progress,
+        emb=emb,
+        cache_dir=encodings_cache(ws),
+        baseline_cache=baselines_cache(ws),
+    )
     if not save:
         return result
     stored = ws.save_classification(result.to_json(), model_id=model_id)

@@ -14,6 +14,7 @@ from embedlab.analysis.classify import (
     ClassifyConfig,
     document_map,
     run_classification,
+    runner,
     splits,
 )
 from embedlab.analysis.classify.features import PooledVectors, TfidfFeatures, oov_stats
@@ -248,3 +249,84 @@ def test_document_map_of_tfidf_reduces_the_bag_of_words_when_drawn(demo):
     wrong = frame[~frame["correct"]]
     assert len(wrong) == round((1 - result.accuracy) * 60)
     assert set(frame["true"]) == {"neg", "pos"}
+
+
+# --- the baseline, once per dataset and splits ---------------------------------------------
+
+
+@pytest.fixture
+def baseline_fits(monkeypatch):
+    """The baseline computations a test makes: a spy around the real `_baseline`."""
+    calls = []
+    real = runner._baseline
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_baseline", counted)
+    return calls
+
+
+def test_the_baseline_is_computed_once_per_dataset_and_splits(
+    lee_emb, demo, tmp_path, baseline_fits
+):
+    first = run_classification(
+        demo, ClassifyConfig(features="mean", model="lee"), emb=lee_emb, baseline_cache=tmp_path
+    )
+    assert len(baseline_fits) == 1 and first.baseline["cached"] is False
+    assert "baseline" in first.timings
+    second = run_classification(
+        demo, ClassifyConfig(features="sif", model="lee"), emb=lee_emb, baseline_cache=tmp_path
+    )
+    assert len(baseline_fits) == 1 and second.baseline["cached"] is True  # reused
+    assert "baseline" not in second.timings
+    for score in ("accuracy", "macro_f1", "seconds"):
+        assert second.baseline[score] == first.baseline[score]
+    other_seed = run_classification(
+        demo,
+        ClassifyConfig(features="sif", model="lee", seed=1),
+        emb=lee_emb,
+        baseline_cache=tmp_path,
+    )
+    assert len(baseline_fits) == 2 and other_seed.baseline["cached"] is False
+    held_out = ClassifyConfig(features="sif", model="lee", cv=None, test_size=0.25)
+    run_classification(demo, held_out, emb=lee_emb, baseline_cache=tmp_path)
+    relabelled = LabelledTexts(demo.texts, tuple(reversed(demo.labels)), demo.name)
+    run_classification(
+        relabelled,
+        ClassifyConfig(features="sif", model="lee"),
+        emb=lee_emb,
+        baseline_cache=tmp_path,
+    )
+    assert len(baseline_fits) == 4  # other splits, other labels: computed again
+    assert len(list(tmp_path.glob("baseline-*.json"))) == 4
+
+
+def test_a_tfidf_run_is_the_baseline_of_later_runs_on_the_same_splits(
+    lee_emb, demo, tmp_path, baseline_fits
+):
+    tfidf = run_classification(demo, ClassifyConfig(seed=3), baseline_cache=tmp_path)
+    assert tfidf.baseline is None and baseline_fits == []
+    pooled = run_classification(
+        demo,
+        ClassifyConfig(features="mean", model="lee", seed=3),
+        emb=lee_emb,
+        baseline_cache=tmp_path,
+    )
+    assert baseline_fits == [] and pooled.baseline["cached"] is True
+    assert pooled.baseline["accuracy"] == tfidf.accuracy
+    assert pooled.baseline["macro_f1"] == tfidf.macro_f1
+    fresh = run_classification(
+        demo, ClassifyConfig(features="mean", model="lee", seed=3), emb=lee_emb
+    )
+    assert fresh.baseline["accuracy"] == tfidf.accuracy and fresh.baseline["cached"] is False
+
+
+def test_a_damaged_baseline_file_is_computed_again(lee_emb, demo, tmp_path, baseline_fits):
+    config = ClassifyConfig(features="mean", model="lee", cv=3)
+    run_classification(demo, config, emb=lee_emb, baseline_cache=tmp_path)
+    (file,) = tmp_path.glob("baseline-*.json")
+    file.write_text("{not json", encoding="utf-8")
+    again = run_classification(demo, config, emb=lee_emb, baseline_cache=tmp_path)
+    assert len(baseline_fits) == 2 and again.baseline["cached"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -62,7 +63,7 @@ def test_encodings_are_cached_and_not_encoded_again(encoder_cpu, tmp_path, monke
     first, info = encoders.encode_cached(
         texts, "k1", tmp_path, on_progress=lambda d, t: seen.append((d, t))
     )
-    assert not info["cached"] and seen == [(3, 3)]
+    assert not info["cached"] and seen == [(0, 3), (3, 3)]  # loaded, then encoded
     stored = np.load(tmp_path / "k1-minilm.npy", allow_pickle=False)
     assert np.array_equal(stored, first)
 
@@ -90,4 +91,29 @@ def test_minilm_logreg_beats_the_tfidf_baseline_on_the_demo(encoder_cpu):
     assert encoded and encoded[-1].done == encoded[-1].total == 200
     again = classify_and_save(ws, demo_labelled(), config, events.append)
     assert again.encoder["cached"] and again.accuracy == result.accuracy
+    assert again.baseline["cached"] and again.baseline["accuracy"] == result.baseline["accuracy"]
     assert len(list((ws.root / "cache" / "encodings").glob("*.npy"))) == 1
+
+
+@pytest.mark.slow
+def test_the_encoder_loads_once_however_many_threads_ask(monkeypatch):
+    monkeypatch.setattr(encoders, "_LOADED", {})  # as in a server that has not loaded it yet
+    loads = []
+    real = encoders._load
+
+    def counted(device, encoder):
+        loads.append(device)
+        return real(device, encoder)
+
+    monkeypatch.setattr(encoders, "_load", counted)
+    assert not encoders.is_loaded("cpu")
+    got = []
+    threads = [
+        threading.Thread(target=lambda: got.append(encoders.load_encoder("cpu"))) for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == ["cpu"] and len(got) == 3 and all(model is got[0] for model in got)
+    assert encoders.is_loaded("cpu") and encoders.load_encoder("cpu") is got[0]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 
 from embedlab.analysis.classify import ClassifyConfig, run_classification
 from embedlab.errors import InputError
 from embedlab.ingest.labelled import demo_labelled, read_labelled
-from embedlab.jobs.classify import SLOW_TEXTS, runs_as_job, start_classification
+from embedlab.jobs.classify import (
+    SLOW_TEXTS,
+    baselines_cache,
+    classify_and_save,
+    runs_as_job,
+    start_classification,
+)
 from embedlab.jobs.thread import JobBoard
 from embedlab.store.workspace import Workspace
 
@@ -50,3 +59,38 @@ def test_which_runs_go_to_the_background():
     assert runs_as_job(ClassifyConfig(), SLOW_TEXTS + 1)
     assert runs_as_job(ClassifyConfig(features="minilm"), 10)
     assert runs_as_job(ClassifyConfig(features="mean", classifier="torch", model="m"), 10)
+
+
+def test_runs_in_a_workspace_share_one_baseline_per_dataset(tmp_path, lee_emb):
+    ws, data = Workspace(tmp_path), demo_labelled()
+    board = JobBoard()
+    tfidf = board.wait(start_classification(board, ws, data, ClassifyConfig(cv=3)).id, 120)
+    assert tfidf.state == "done" and tfidf.result.baseline is None
+    assert len(list(baselines_cache(ws).glob("baseline-*.json"))) == 1  # it is the baseline
+    pooled = classify_and_save(
+        ws, data, ClassifyConfig(features="mean", model="lee", cv=3), emb=lee_emb
+    )
+    assert pooled.baseline["cached"] is True
+    assert pooled.baseline["accuracy"] == tfidf.result.accuracy
+    stored = ws.classifications()[0].report["baseline"]
+    assert stored["cached"] is True and stored["accuracy"] == tfidf.result.accuracy
+
+
+def test_full_collections_skip_what_a_running_job_holds():
+    """Streamlit collects every object after each poll of the page; a job's objects (and
+    the server's) are frozen out of those collections while it runs, and handed back."""
+    board, release, seen = JobBoard(), threading.Event(), {}
+
+    def work(on_progress):
+        seen["at_start"] = gc.get_freeze_count()
+        made = [[i] for i in range(5_000)]  # what a job builds: lists of tokens, arrays
+        on_progress("built")
+        seen["after_event"] = gc.get_freeze_count()
+        release.wait(10)
+        return len(made)
+
+    job = board.start("frozen", work)
+    release.set()
+    assert board.wait(job.id, timeout=10).result == 5_000
+    assert seen["at_start"] > 0 and seen["after_event"] >= seen["at_start"] + 5_000
+    assert gc.get_freeze_count() == 0  # the last job ended: everything is collectable again

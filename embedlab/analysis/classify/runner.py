@@ -3,13 +3,20 @@
 Every fold fits its features on its training texts only (TF-IDF weights, SIF's frequencies
 and principal component), so the scores are out-of-fold. Sentence-encoder vectors have
 nothing to fit; they are computed once per dataset and cached in the folder the caller names.
+The TF-IDF baseline's scores depend only on the data and the splits, so they are computed
+once per dataset (content hash), evaluation, seed and C, and kept in `baseline_cache` when the
+caller names one; a run that is itself the baseline fills that cache too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,13 +100,17 @@ def run_classification(
     *,
     emb: Embeddings | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    baseline_cache: str | os.PathLike[str] | None = None,
 ) -> ClassificationResult:
     """Evaluate `config` on `data` and return the result; the caller stores it.
 
     `emb` is the word-vector model for pooled features and the torch head (the caller
     loads `config.model`). Sentence encodings are cached under `cache_dir` when one is
     given. `on_progress` gets `ClassifyEvent`s. With `config.baseline`, TF-IDF + logistic
-    regression runs on the same splits and its scores are in `result.baseline`.
+    regression runs on the same splits and its scores are in `result.baseline`; with a
+    `baseline_cache` folder they are read from there when an earlier run on the same data,
+    splits and C left them (`result.baseline["cached"]` is then True), else computed and
+    written there.
     """
     started = time.perf_counter()
     config.validate()
@@ -181,11 +192,20 @@ def run_classification(
     proba = np.concatenate(proba_rows)[order]
     fold = np.concatenate(fold_rows)[order]
     baseline = None
-    if has_baseline:
-        notify(ClassifyEvent("baseline", 1.0 - share_base, "TF-IDF + logistic regression baseline"))
-        baseline = _baseline(config, texts, labels, classes, folds)
-        timings["baseline"] = baseline["seconds"]
     scores = _scores(labels[indices], proba, classes)
+    if has_baseline:
+        baseline = _read_baseline(baseline_cache, data, config)
+        if baseline is None:
+            notify(
+                ClassifyEvent("baseline", 1.0 - share_base, "TF-IDF + logistic regression baseline")
+            )
+            baseline = _baseline(config, texts, labels, classes, folds)
+            _write_baseline(baseline_cache, data, config, baseline)
+            timings["baseline"] = baseline["seconds"]
+    elif config.is_baseline:  # this run's scores are the baseline of later runs on the data
+        scores_only = {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+        seconds = {"seconds": timings["fit_predict"]}
+        _write_baseline(baseline_cache, data, config, _baseline_entry(scores_only, seconds))
     features = _map_features(config, emb, encoded, texts, indices)
     from embedlab.analysis.classify.features import oov_stats
 
@@ -330,13 +350,91 @@ def _baseline(
         rows.append(test)
     indices = np.concatenate(rows)
     scores = _scores(labels[indices], np.concatenate(probas), classes)
+    return _baseline_entry(scores, {"seconds": time.perf_counter() - start})
+
+
+def _baseline_entry(scores: dict[str, Any], seconds: dict[str, float]) -> dict[str, Any]:
     return {
         "features": BASELINE[0],
         "classifier": BASELINE[1],
         "accuracy": scores["accuracy"],
         "macro_f1": scores["macro_f1"],
-        "seconds": time.perf_counter() - start,
+        **seconds,
+        "cached": False,
     }
+
+
+BASELINE_RECIPE = "tfidf(1,2),sublinear,min_df=1+logreg(max_iter=2000)/1"
+"""Names how the baseline is computed; a change to it must change this, so that baselines
+cached by an older recipe are not read."""
+
+
+def baseline_key(data: LabelledTexts, config: ClassifyConfig) -> dict[str, Any]:
+    """What the baseline's scores depend on: the data (texts and labels, by content hash),
+    the evaluation (folds or test share), the seed, C and the recipe.
+
+    >>> from embedlab.ingest.labelled import demo_labelled
+    >>> a = baseline_key(demo_labelled(), ClassifyConfig(features="minilm"))
+    >>> a == baseline_key(demo_labelled(), ClassifyConfig()), sorted(a)
+    (True, ['c', 'cv', 'data', 'recipe', 'seed', 'test_size'])
+    """
+    return {
+        "data": data.content_hash,
+        "cv": config.cv,
+        "test_size": None if config.cv is not None else config.test_size,
+        "seed": config.seed,
+        "c": float(config.c),
+        "recipe": BASELINE_RECIPE,
+    }
+
+
+def baseline_file(folder: str | os.PathLike[str], key: dict[str, Any]) -> Path:
+    """The JSON file that keeps the baseline of `key` in `folder`."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    return Path(folder) / f"baseline-{digest}.json"
+
+
+def _read_baseline(
+    folder: str | os.PathLike[str] | None, data: LabelledTexts, config: ClassifyConfig
+) -> dict[str, Any] | None:
+    """The cached baseline of this data and these splits (marked `cached`), or None."""
+    if folder is None:
+        return None
+    key = baseline_key(data, config)
+    try:
+        stored = json.loads(baseline_file(folder, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    entry = stored.get("baseline")
+    if not isinstance(entry, dict) or not {"accuracy", "macro_f1", "seconds"} <= entry.keys():
+        return None
+    return {**entry, "cached": True}
+
+
+def _write_baseline(
+    folder: str | os.PathLike[str] | None,
+    data: LabelledTexts,
+    config: ClassifyConfig,
+    baseline: dict[str, Any],
+) -> None:
+    """Keep the baseline for later runs (written under a temporary name, then renamed)."""
+    if folder is None:
+        return
+    key = baseline_key(data, config)
+    file = baseline_file(folder, key)
+    entry = {k: v for k, v in baseline.items() if k != "cached"}
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{uuid.uuid4().hex}.json")
+        try:
+            tmp.write_text(json.dumps({"key": key, "baseline": entry}), encoding="utf-8")
+            os.replace(tmp, file)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written costs a recomputation next time, nothing else
 
 
 def _scores(y_true: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict[str, Any]:
