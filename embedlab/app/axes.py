@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 
 from embedlab.analysis import axes, weat
 from embedlab.analysis.axes import Axis
-from embedlab.app.charts.axes import axis_map_figure, weat_strip_figure
+from embedlab.app.charts.axes import LABELLED, axis_map_figure, weat_strip_figure
 from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
 
@@ -40,6 +40,12 @@ Y_PAIRS = (
     ("small", "large"),
     ("old", "new"),
 )
+_EXAMPLES = (
+    "doctor nurse engineer teacher secretary soldier pilot dancer lawyer cook scientist "
+    "farmer artist librarian"
+)
+EXAMPLE_WORDS = tuple(_EXAMPLES.split())
+MIN_EXAMPLES = 5  # fewer known example words than this: the map starts on frequent words
 CUSTOM = "custom"
 SET_LABELS = {"X": "Target X", "Y": "Target Y", "A": "Attribute A", "B": "Attribute B"}
 MAX_MODELS = 6  # models in one comparison table
@@ -69,6 +75,18 @@ RANKING_NOTE = (
 END_HELP = "A word, or several separated by commas (the axis then uses their mean)."
 
 
+def default_words(emb: Embeddings) -> str:
+    """The example words (occupations) the model knows, as the map's first words; empty when
+    it knows fewer than `MIN_EXAMPLES` of them (the map then shows the most frequent words).
+
+    >>> toy = Embeddings(["doctor", "nurse", "pilot"], np.eye(3, dtype=np.float32))
+    >>> default_words(toy)
+    ''
+    """
+    known = [w for w in EXAMPLE_WORDS if axes.resolve(emb, w)]
+    return " ".join(known) if len(known) >= MIN_EXAMPLES else ""
+
+
 def initial_state(emb: Embeddings, params: Mapping[str, str]) -> dict[str, str]:
     """The page's first widget values: the axes and the test from the URL (`x`, `y`,
     `test`), else the defaults; the custom lists start from WEAT 6.
@@ -83,6 +101,7 @@ def initial_state(emb: Embeddings, params: Mapping[str, str]) -> dict[str, str]:
         start, end = read_axis_param(params.get(axis)) or default
         state[f"ax_{axis}_start"], state[f"ax_{axis}_end"] = start, end
     state["ax_test"] = read_test_param(params.get("test"))
+    state["ax_words"] = default_words(emb)
     state.update({f"ax_set_{k}": text for k, text in default_lists().items()})
     return state
 
@@ -146,12 +165,17 @@ def map_view(
         (y_axis.start_label, y_axis.end_label),
         measure,
     )
+    labelled = (
+        ""
+        if len(result.words) <= LABELLED
+        else (f" Labels on the {LABELLED} words farthest from the centre; hover for the others.")
+    )
     which = "your words" if chosen else f"the {len(result.words):,} most frequent words"
     caption = (
         f"{len(result.words):,} words ({which}): x is the {measure} with the axis "
         f"{describe(x_axis)}, y with the axis {describe(y_axis)}. The two axes have a cosine of "
         f"{result.axes_cosine:.2f} with each other (0: unrelated directions). Click a word to "
-        "see below what removing the x axis does to its neighbours."
+        "see below what removing the x axis does to its neighbours." + labelled
     )
     missing = None
     if result.missing:
@@ -166,9 +190,9 @@ def ranking_table(emb: Embeddings, axis: Axis, top: int | None = axes.DEFAULT_TO
         {
             "rank": range(1, len(ranking.start) + 1),
             f"toward {axis.start_label}": [n.word for n in ranking.start],
-            "cosine (start)": [n.score for n in ranking.start],
+            "cosine (start)": [round(n.score, 3) for n in ranking.start],
             f"toward {axis.end_label}": [n.word for n in ranking.end],
-            "cosine (end)": [n.score for n in ranking.end],
+            "cosine (end)": [round(n.score, 3) for n in ranking.end],
         }
     )
 
@@ -179,7 +203,7 @@ def removal_view(emb: Embeddings, axis: Axis, word: str, k: int = 10) -> tuple[p
     rows = max(len(change.before), len(change.after))
 
     def column(items: tuple, i: int) -> tuple[str | None, float | None]:
-        return (items[i].word, items[i].score) if i < len(items) else (None, None)
+        return (items[i].word, round(items[i].score, 3)) if i < len(items) else (None, None)
 
     table = pd.DataFrame(
         [(i + 1, *column(change.before, i), *column(change.after, i)) for i in range(rows)],
@@ -192,7 +216,7 @@ def removal_view(emb: Embeddings, axis: Axis, word: str, k: int = 10) -> tuple[p
             f"{', '.join(change.joined)}."
         )
     else:
-        sentence = f"Removing the axis leaves '{change.word}''s {k} nearest words unchanged."
+        sentence = f"Removing the axis leaves the {k} nearest words of '{change.word}' unchanged."
     return table, sentence
 
 

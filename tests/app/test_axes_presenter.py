@@ -62,6 +62,25 @@ def test_the_map_carries_words_as_custom_data_and_labels_both_ends(toy):
     assert len(top.table) == 6 and top.missing is None and "most frequent" in top.caption
 
 
+def test_the_map_starts_on_example_words_the_model_knows():
+    words = [*view.EXAMPLE_WORDS[:6], "the", "of"]
+    emb = Embeddings(words, np.eye(len(words), dtype=np.float32))
+    assert view.default_words(emb).split() == list(view.EXAMPLE_WORDS[:6])
+    assert view.initial_state(emb, {})["ax_words"] == view.default_words(emb)
+    few = Embeddings([*view.EXAMPLE_WORDS[:4], "the"], np.eye(5, dtype=np.float32))
+    assert view.default_words(few) == ""  # too few: the map shows the frequent words
+
+
+def test_a_crowded_map_labels_only_the_words_farthest_out():
+    from embedlab.app.charts.axes import LABELLED, axis_map_figure
+
+    rows = [(f"w{i}", i / 100, 0.0) for i in range(LABELLED + 20)]
+    fig = axis_map_figure(rows, ("a", "b"), ("c", "d"))
+    labelled = [t for t in fig.data[0].text if t]
+    assert len(labelled) == LABELLED and "w0" not in labelled and f"w{len(rows) - 1}" in labelled
+    assert len(fig.data[0].customdata) == len(rows)  # every word still hovers
+
+
 def test_ranking_and_removal_on_a_real_model(lee_emb):
     axis = view.make_axis(lee_emb, "man", "woman")
     table = view.ranking_table(lee_emb, axis)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from embedlab.app.markup import escape_html
 
-_LABEL_LIMIT = 400  # more points than this are drawn without their text (hover still works)
+LABELLED = 40  # with more points, only this many (the farthest from the centre) carry a label
 _COLOURS = {"X": "#4c78a8", "Y": "#e45756"}
 
 
@@ -22,7 +22,9 @@ def axis_map_figure(
     y_ends: tuple[str, str],
     measure: str = "cosine",
 ) -> go.Figure:
-    """Words as points at (x, y), each end of each axis labelled at the plot's edges.
+    """Words as points at (x, y), each end of each axis labelled at the plot's edges; with
+    more than `LABELLED` words only the farthest from the centre carry a label (hover shows
+    every word).
 
     >>> fig = axis_map_figure([("queen", 0.5, 0.2), ("<b>", -0.1, 0.3)], ("man", "woman"),
     ...                       ("bad", "good"))
@@ -31,13 +33,15 @@ def axis_map_figure(
     """
     words = [w for w, _, _ in rows]
     labels = [escape_html(w) for w in words]
-    show_text = len(rows) <= _LABEL_LIMIT
+    far = sorted(range(len(rows)), key=lambda i: -(rows[i][1] ** 2 + rows[i][2] ** 2))
+    shown = set(far[:LABELLED])
+    text = [label if i in shown else "" for i, label in enumerate(labels)]
     fig = go.Figure(
         go.Scatter(
             x=[x for _, x, _ in rows],
             y=[y for _, _, y in rows],
-            mode="markers+text" if show_text else "markers",
-            text=labels,
+            mode="markers+text",
+            text=text,
             textposition="top center",
             customdata=[[w, label] for w, label in zip(words, labels, strict=True)],
             hovertemplate="<b>%{customdata[1]}</b><br>x: %{x:.3f}<br>y: %{y:.3f}<extra></extra>",
