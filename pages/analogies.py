@@ -80,6 +80,7 @@ b = col_b.text_input("is to b", key="b", placeholder="king")
 c = col_c.text_input("as c is to ?", key="c", placeholder="woman")
 
 ui.keep_in_url("analogies", {"a": a, "b": b, "c": c})
+ui.linked_widgets("analogies_settings", explore.ANALOGY_LINKS)  # the toggle, the odd one out
 inputs = st.toggle(
     "List the input words too",
     key="an_inputs",
@@ -125,6 +126,7 @@ else:
                 "moved to start at c), where d would sit if the analogy held exactly."
             )
 
+ui.save_view_control("analogies")  # the three words and settings, from the URL
 st.divider()
 st.subheader("Odd one out")
 st.caption(

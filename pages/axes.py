@@ -38,6 +38,9 @@ st.caption(
 )
 emb = ui.require_model()
 record = ui.active_record()
+ui.remember_widgets("axes", [f"ax_{key}" for key in (  # values kept across page changes
+    "x_start", "x_end", "y_start", "y_end", "words", "top", "rank", "test", "permutations",
+    "seed", "models", *(f"set_{s}" for s in SETS))])  # fmt: skip
 for key, value in view.initial_state(emb, st.query_params.to_dict()).items():
     st.session_state.setdefault(key, value)
 cols = iter(st.columns(4))

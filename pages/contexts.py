@@ -36,6 +36,7 @@ st.caption(
     "every sentence, while word2vec, GloVe and FastText give it one. Here are the word's "
     "vectors in each sentence, grouped by k-means and drawn in 2D."
 )
+ui.remember_widgets("contexts", [*STATE, "ctx_typed"])  # values kept across page changes
 for key, param in STATE.items():  # the URL fills the widgets on a fresh visit
     if key not in st.session_state and param in st.query_params:
         st.session_state[key] = st.query_params[param]

@@ -75,7 +75,7 @@ st.caption(
 
 record, emb = ui.require_active()
 ws = ui.workspace()
-
+ui.linked_widgets("evaluate", view.LINKS)  # the ticks and method: in the URL, kept across pages
 chosen = {
     name: col.checkbox(label, value=True, key=f"eval_{name}", help=note)
     for col, (name, label, note) in zip(st.columns(3), view.CHOICES, strict=True)

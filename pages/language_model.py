@@ -25,6 +25,7 @@ def run_ui() -> None:
         st.info("No corpus yet: add one on the **Corpus** page (the Lee demo takes seconds).")
         return
     models = [m.name for m in ws.models()]
+    ui.linked_widgets("lm", view.LINKS)  # the settings: in the URL, kept across pages
     left, right = st.columns(2)
     corpus = left.selectbox("Corpus", corpora, key="lm_corpus")
     active = st.session_state.get(ui.ACTIVE)
@@ -60,8 +61,7 @@ def run_ui() -> None:
                               max_tokens=int(max_tokens), seed=int(seed))  # fmt: skip
     record = ws.corpus(corpus)
     job = view.start_comparison(BOARD, record.path, runs, config, emb, record.name, ws)
-    st.session_state[JOB] = job.id
-    st.query_params[JOB_PARAM] = job.id
+    st.session_state[JOB] = st.query_params[JOB_PARAM] = job.id
     st.rerun()
 
 

@@ -70,6 +70,7 @@ if completions:
         args=(SUGGEST, True),
     )
 
+ui.linked_widgets("neighbours_settings", explore.NEIGHBOUR_LINKS)  # k, metric, restriction
 col_k, col_metric, col_restrict = st.columns(3)
 k = col_k.slider("How many neighbours (k)", 1, 50, 10, key="nb_k")
 metric = col_metric.radio(
@@ -135,3 +136,4 @@ else:
                 config={"displayModeBar": False},
             )
             right.caption("Click a bar to see that word's neighbours.")
+            ui.save_view_control("neighbours")  # the query and settings, from the URL

@@ -53,6 +53,7 @@ corpora = [c.name for c in ws.corpora()]
 if not corpora:
     st.info("No corpus yet: add one on the **Corpus** page (the demo corpus takes seconds).")
     st.stop()
+ui.remember_widgets("search", [*STATE, "se_methods"])  # values kept across page changes
 for key, param in STATE.items():  # the URL fills the widgets on a fresh visit
     if key not in st.session_state and param in st.query_params:
         value = st.query_params[param]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from embedlab.app import share, ui
 from embedlab.app.markup import escape_markdown
@@ -25,6 +28,9 @@ with left:
         views = share.views_table(ws, name)
         if len(views):
             st.dataframe(views, hide_index=True, key="share_views")
+            for label, page, params in share.view_links(ws, name):
+                with suppress(StreamlitPageNotFoundError):  # a page this app does not have
+                    st.page_link(page, label=label, query_params=params, icon=":material/link:")
         else:
             st.caption("No views saved on this model yet: a bundle then holds the model alone.")
         corpus = share.has_corpus(ws, name) and st.checkbox(

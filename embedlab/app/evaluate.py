@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from embedlab.app import links
 from embedlab.app.markup import escape_markdown
 from embedlab.app.reports import (
     BenchmarkReport,
@@ -42,6 +43,11 @@ METHODS: dict[str, str] = {
     "3cosadd": "3CosAdd: nearest to b − a + c",
     "3cosmul": "3CosMul: a product of similarities (Levy & Goldberg)",
 }
+LINKS: dict[str, links.Field] = {
+    **{name: links.Field(f"eval_{name}", links.flag) for name, _, _ in CHOICES},
+    "method": links.Field("eval_method", links.choice(list(METHODS))),
+}
+"""The page's URL: ?analogy=false&ws353=true&simlex=true&method=3cosmul (ticks and method)."""
 UPLOAD_HELP = (
     "An analogy file (lines of 4 words 'a b c d', ': name' starts a section) or a similarity "
     "file (lines of 'word<TAB>word<TAB>score'), as gensim's questions-words.txt and "

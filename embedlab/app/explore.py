@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from embedlab.app import links
 from embedlab.embeddings import Embeddings, Lookup, Neighbour
 from embedlab.errors import EmbedlabError, InputError, UnknownWordError
 from embedlab.search import METRICS, Metric
@@ -39,6 +40,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SCORE_LABELS: dict[str, str] = {"cosine": "cosine similarity", "euclidean": "euclidean distance"}
+NEIGHBOUR_LINKS: dict[str, links.Field] = {
+    "k": links.Field("nb_k", links.whole(1, 50)),
+    "metric": links.Field("nb_metric", links.choice(["cosine", "euclidean"])),
+    "restrict": links.Field("nb_restrict", links.whole(0, 2**31 - 1)),
+}
+"""The Neighbours page's settings in its URL (the query itself is `?q=`)."""
+ANALOGY_LINKS: dict[str, links.Field] = {
+    "inputs": links.Field("an_inputs", links.flag),
+    "odd": links.Field("odd"),
+}
+"""The Analogies page's other settings in its URL (the three words are `?a=&b=&c=`)."""
 # Long, frequent words that make poor first examples ("because" has no interesting neighbours).
 # fmt: off
 _DULL = frozenset({

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from embedlab.app import links
 from embedlab.errors import InputError
 from embedlab.train.lm import LanguageModel, LMConfig, LMEvent, LMReport, complete, train_lm
 
@@ -30,6 +31,19 @@ if TYPE_CHECKING:
 
 KIND = "lm"  # the catalog's analyses kind
 START_TITLES = {"random": "Random", "frozen": "Model, frozen", "finetuned": "Model, fine-tuned"}
+LINKS: dict[str, links.Field] = {
+    "corpus": links.Field("lm_corpus"),
+    "vectors": links.Field("lm_model"),  # a name the workspace lacks falls back to the first
+    "starts": links.Field("lm_starts", links.many(list(START_TITLES))),
+    "epochs": links.Field("lm_epochs", links.whole(1, 50)),
+    "hidden": links.Field("lm_hidden", links.whole(8, 1024)),
+    "tokens": links.Field("lm_tokens", links.whole(1_000, 10_000_000)),
+    "seed": links.Field("lm_seed", links.whole(0, 2**31 - 1)),
+    "arch": links.Field("lm_arch", links.choice(["lstm", "transformer"])),
+    "prompt": links.Field("lm_prompt"),
+    "words": links.Field("lm_k", links.whole(1, 20)),
+}
+"""The page's settings in its URL (query parameter -> widget), kept across page changes."""
 PERPLEXITY = (
     "Perplexity is how many words the model hesitates between on average before each word of "
     "text it never saw: 100 means as unsure as a fair pick among 100 words, so lower is better."

@@ -80,6 +80,30 @@ def import_message(ws: Workspace, record: ModelRecord) -> str:
     )
 
 
+def view_links(ws: Workspace, model_name: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(label, page file, query parameters) of a link that reopens each saved view of a model,
+    newest first; a map reopens from its settings (its saved coordinates are in the bundle).
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from embedlab.embeddings import Embeddings
+    >>> from embedlab.jobs.bundle import save_view
+    >>> from embedlab.store.workspace import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> _ = ws.add_model(Embeddings(["cat", "dog"], np.eye(2)), name="pets")
+    >>> _ = save_view(ws, "pets", "neighbours", {"q": "cat", "k": 5}, name="cats")
+    >>> view_links(ws, "pets")
+    [('Open **cats** (neighbours)', 'pages/neighbours.py', {'q': 'cat', 'k': '5', 'model': 'pets'})]
+    """
+    out = []
+    for view in bundle.saved_views(ws, model_name):
+        params = {k: ",".join(v) if isinstance(v, list) else v for k, v in view.params.items()}
+        what = f"{view.page}, recomputed from its settings" if view.is_map else view.page
+        label = f"Open **{escape_markdown(view.name)}** ({escape_markdown(what)})"
+        out.append((label, f"pages/{view.page}.py", {**params, "model": model_name}))
+    return out
+
+
 def views_table(ws: Workspace, model_name: str) -> pd.DataFrame:
     """The views saved on a model, newest first: id, name, page, map (yes/no), parameters and
     when it was saved."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 # pandas is imported in full before any page runs: plotly checks for it by peeking at
 # sys.modules, and while the first sessions of a fresh server import it at the same time
@@ -20,13 +21,16 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from embedlab.app import classroom
+from embedlab.app import classroom, links
 from embedlab.app.corpus import Coverage, coverage, upload_too_big
 from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
 from embedlab.errors import EmbedlabError, InputError
 from embedlab.limits import MAX_UPLOAD_MB
 from embedlab.store.workspace import DEFAULT_HOME, ModelRecord, Workspace
+
+if TYPE_CHECKING:
+    from embedlab.analysis.project import Projection
 
 # app.py builds the navigation with st.navigation, but a `pages/` folder beside it makes
 # Streamlit start in its old folder-based mode until the first st.navigation call in the
@@ -38,6 +42,7 @@ ACTIVE = "active_model"
 _NEXT_ACTIVE = "_next_active_model"
 _SHELL = "_shell_drawn"  # set by sidebar(), which app.py runs before any page
 _RECORD = "_active_record"  # the active model's catalog row: sidebar() finds it once per run
+_NOT_VIEW = ("model", classroom.PARAM)  # URL parameters that are not part of a saved view
 log = logging.getLogger("embedlab.app")
 
 
@@ -187,7 +192,7 @@ def sidebar() -> None:
         st.session_state[ACTIVE] = st.session_state.pop(_NEXT_ACTIVE)
     records = {m.name: m for m in ws.models()}  # the run's one catalog look-up of models
     names = list(records)
-    linked = linked_params("model", ["model"])
+    linked = linked_params("model", ["model"], remember=False)
     if linked and linked["model"] in names:  # a link names its model
         st.session_state[ACTIVE] = linked["model"]
     elif linked:
@@ -242,15 +247,70 @@ def _tour(models: list[str]) -> None:
             st.caption(step.sentence)
 
 
-def linked_params(scope: str, keys: list[str]) -> dict[str, str] | None:
+def linked_params(scope: str, keys: list[str], remember: bool = True) -> dict[str, str] | None:
     """The query parameters a link brought (not the ones `keep_in_url` wrote on the last
     run of this scope), or None: a page applies them once, then the widgets rule.
+
+    Back from another page (whose navigation cleared the URL), `remember` brings the values
+    this scope last kept, so the page shows what it showed when the user left.
     """
+    kept = st.session_state.get(f"_url_{scope}")
     current = {k: v for k in keys if (v := st.query_params.get(k))}
-    if not current or current == st.session_state.get(f"_url_{scope}"):
+    if not current and remember and kept and not any(k in st.query_params for k in keys):
+        return dict(kept)
+    if not current or current == kept:
         return None
     st.session_state[f"_url_{scope}"] = current
     return current
+
+
+def linked_widgets(scope: str, fields: Mapping[str, links.Field]) -> None:
+    """Keep a page's widgets in its URL and across page changes; call it before drawing them.
+
+    `fields` maps each query parameter to its widget (`links.Field(key, parse)`). A link's
+    values go into the widgets; a value Streamlit dropped while another page ran (or while
+    the widget was hidden) comes back from the session's copy; then the URL and the copy
+    take the widgets' values, so a copied link reopens this view.
+    """
+    link = links.brought(st.query_params.to_dict(), fields, st.session_state.get(f"_url_{scope}"))
+    links.seed(st.session_state, link, {}, fields)
+    remember_widgets(scope, [field.key for field in fields.values()])
+    keep_in_url(scope, links.to_query(st.session_state, fields))
+
+
+def remember_widgets(scope: str, keys: Iterable[str]) -> None:
+    """Give these widgets back the values Streamlit dropped while another page ran (or while
+    they were hidden), from the session's copy, and update the copy; call it before drawing
+    them."""
+    memory: dict = st.session_state.setdefault(f"_keep_{scope}", {})
+    keys = list(keys)
+    links.seed(st.session_state, {}, memory, {key: links.Field(key) for key in keys})
+    memory.update((key, st.session_state[key]) for key in keys if key in st.session_state)
+
+
+def save_view_control(
+    page: str, params: Mapping[str, Any] | None = None, coords: Projection | None = None
+) -> None:
+    """A small "Save this view" control: the page's URL parameters (or `params`) and, for a
+    map, its coordinates are saved on the active model; the Share page lists them and the
+    model's bundle carries them."""
+    from embedlab.jobs.bundle import save_view
+
+    record = active_record()
+    if record is None:
+        return
+    if params is None:
+        params = {k: v for k, v in st.query_params.to_dict().items() if k not in _NOT_VIEW}
+    with st.popover("Save this view", icon=":material/bookmark_add:"):
+        name = st.text_input("Name (optional)", key=f"save_view_{page}_name", max_chars=80)
+        if st.button("Save", key=f"save_view_{page}", type="primary"):
+            with shown_errors():
+                view = save_view(workspace(), record.name, page, params, coords, name=name or None)
+                st.success(
+                    f"Saved as **{escape_markdown(view.name)}** on "
+                    f"{escape_markdown(record.name)}: the **Share** page lists it, and the "
+                    "model's bundle carries it."
+                )
 
 
 def keep_in_url(scope: str, values: dict[str, str]) -> None:

@@ -1,0 +1,111 @@
+"""The "Save this view" control on Neighbours, Analogies and Projection: the view lands in
+the workspace, the Share page lists it, and the model's bundle carries it (a map with its
+coordinates)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+from app_helpers import DEMO_MODEL, new_app, open_page
+
+from embedlab.analysis.project import project
+from embedlab.app.share import bundle_bytes
+from embedlab.jobs.bundle import saved_views
+from embedlab.store.workspace import Workspace
+
+
+def _linked(page: str, **params: str):
+    """The page opened by a link carrying `params` (and nothing the first page put there)."""
+    at = new_app().run()
+    at.query_params.clear()
+    at.query_params.update({"model": DEMO_MODEL, **params})
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def _save(at, page: str, name: str = ""):
+    if name:
+        at.text_input(key=f"save_view_{page}_name").input(name)
+    at = at.button(key=f"save_view_{page}").click().run()
+    assert not at.exception and not at.error
+    return at
+
+
+def test_a_neighbours_view_is_saved_listed_on_share_and_bundled(lee_home):
+    at = _linked("neighbours", q="police", k="7", metric="euclidean")
+    assert len(at.dataframe[0].value) == 7
+    at = _save(at, "neighbours", "police, 7")
+    assert "police, 7" in at.success[0].value
+    [view] = saved_views(Workspace(lee_home), DEMO_MODEL)
+    assert view.page == "neighbours" and not view.is_map
+    assert view.params == {"q": "police", "k": "7", "metric": "euclidean", "restrict": "0"}
+    at.query_params.clear()
+    at = at.switch_page("pages/share.py").run()
+    views = at.dataframe[0].value
+    assert list(views["view"]) == ["police, 7"]
+    assert "q=police" in views["parameters"][0] and "k=7" in views["parameters"][0]
+    [link] = [e.proto for e in at.get("page_link") if "police, 7" in e.proto.label]
+    assert "q=police" in link.query_string and f"model={DEMO_MODEL}" in link.query_string
+    assert link.page.endswith("neighbours")
+    at = at.button(key="share_prepare").click().run()
+    assert not at.exception and at.get("download_button")
+    _, zipped = bundle_bytes(Workspace(lee_home), DEMO_MODEL)  # what the Share button serves
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert "police, 7" in json.dumps(manifest) and '"k": "7"' in json.dumps(manifest)
+
+
+def test_an_analogy_view_keeps_its_words(lee_home):
+    at = _linked("analogies", a="man", b="king", c="woman")
+    at = _save(at, "analogies")
+    [view] = saved_views(Workspace(lee_home), DEMO_MODEL)
+    assert view.name == "analogies" and view.page == "analogies"
+    assert {k: view.params[k] for k in "abc"} == {"a": "man", "b": "king", "c": "woman"}
+
+
+def test_a_map_is_saved_with_exactly_its_coordinates(lee_home):
+    at = _linked("projection", method="pca", n="300", dims="2", word="police")
+    at = _save(at, "projection")
+    [view] = saved_views(Workspace(lee_home), DEMO_MODEL)
+    assert view.is_map and view.name == "map"
+    assert view.params["method"] == "pca" and view.params["n"] == "300"
+    saved = view.projection()
+    assert saved.coords.shape == (300, 2)
+    again = project(Workspace(lee_home).load_model(DEMO_MODEL), "pca", 300, 2)  # what was shown
+    assert saved.words == again.words
+    np.testing.assert_allclose(saved.coords, again.coords, rtol=1e-5, atol=1e-6)
+
+
+def test_saving_twice_with_one_name_is_one_sentence(lee_home):
+    at = _save(_linked("neighbours", q="police"), "neighbours", "mine")
+    at.text_input(key="save_view_neighbours_name").input("mine")
+    at = at.button(key="save_view_neighbours").click().run()
+    assert not at.exception and "already has a view named 'mine'" in at.error[0].value
+    assert len(saved_views(Workspace(lee_home), DEMO_MODEL)) == 1
+
+
+def test_neighbours_and_analogies_settings_survive_a_page_change(lee_home):
+    at = open_page("neighbours")
+    at.text_input(key="query").input("police")
+    at = at.slider(key="nb_k").set_value(5).run()
+    at = at.radio(key="nb_metric").set_value("euclidean").run()
+    for page in ("analogies", "neighbours"):
+        at.query_params.clear()  # the browser's navigation clears the URL
+        at = at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert at.text_input(key="query").value == "police"
+    assert at.slider(key="nb_k").value == 5 and at.radio(key="nb_metric").value == "euclidean"
+    assert at.query_params["q"] == "police" and at.query_params["k"] == "5"
+    assert len(at.dataframe[0].value) == 5
+    at = at.switch_page("pages/analogies.py").run()
+    at.text_input(key="a").input("man")
+    at.text_input(key="b").input("king")
+    at.text_input(key="c").input("woman")
+    at = at.toggle(key="an_inputs").set_value(True).run()
+    for page in ("neighbours", "analogies"):
+        at.query_params.clear()
+        at = at.switch_page(f"pages/{page}.py").run()
+    assert [at.text_input(key=k).value for k in "abc"] == ["man", "king", "woman"]
+    assert at.toggle(key="an_inputs").value is True
