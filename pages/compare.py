@@ -10,16 +10,31 @@ from embedlab.app import ui
 from embedlab.app.charts.compare import aligned_map, jaccard_histogram
 from embedlab.app.markup import escape_markdown
 from embedlab.embeddings import Embeddings
+from embedlab.jobs.thread import BOARD
 
 NONE = "(none)"
 
 
-@st.cache_data(max_entries=16, show_spinner="Comparing the two models…")
-def _compare(
-    _a: Embeddings, _b: Embeddings, a: str, path_a: str, b: str, path_b: str, k: int, top: int,
-    fit_top: int | None,
-) -> Comparison:  # fmt: skip
-    return view.run(_a, _b, k=k, top=top, fit_top=fit_top)
+@st.fragment(run_every=0.5)
+def waiting(job_id: str) -> None:
+    """A comparison running in the background: progress, time so far, Cancel."""
+    if (job := BOARD.get(job_id)) is None or job.finished:
+        st.rerun()
+    st.progress(view.progress_fraction(job), text=escape_markdown(view.progress_text(job)))
+    st.button("Cancel", key=f"cmp_cancel_{job_id}", on_click=BOARD.cancel, args=(job_id,))
+
+
+def comparison(a: Embeddings, b: Embeddings, key: tuple) -> Comparison | None:
+    """The comparison for `key`: cached, or started on the job board (shown while it runs)."""
+    if (done := view.finished(key)) is not None:
+        return done
+    job = view.start(BOARD, key, a, b, *key[-3:])  # or the job already on it, or its error
+    if not (job := view.settle(BOARD, job)).finished:
+        waiting(job.id)
+    elif job.error:
+        (st.warning if job.state == "cancelled" else st.error)(escape_markdown(job.error))
+        st.button("Try again", key=f"cmp_retry_{job.id}", on_click=view.forget, args=(key,))
+    return job.result
 
 
 st.title("Compare")
@@ -38,6 +53,7 @@ if len(names) < 2:
     )
     st.stop()
 
+ui.remember_widgets("compare", [f"cmp_{k}" for k in ("a", "b", "twin", "k", "top", "fit", "word")])
 query = st.query_params
 if st.session_state.get("cmp_a") not in names or st.session_state.get("cmp_b") not in names:
     st.session_state.cmp_a, st.session_state.cmp_b = view.pick_pair(
@@ -79,14 +95,17 @@ with ui.shown_errors():
     a, b = ui.load_model(records[name_a]), ui.load_model(records[name_b])
     rec_a, rec_b = records[name_a], records[name_b]
     args = (int(k), int(top), int(fit_top) or None)
-    c = _compare(a, b, name_a, str(rec_a.path), name_b, str(rec_b.path), *args)
+    c = comparison(a, b, (name_a, str(rec_a.path), name_b, str(rec_b.path), *args))
     floor = None
     if twin != NONE:
         rec_t = records[twin]
         t = ui.load_model(rec_t)
-        floor = _compare(a, t, name_a, str(rec_a.path), twin, str(rec_t.path), *args)
+        floor = comparison(a, t, (name_a, str(rec_a.path), twin, str(rec_t.path), *args))
+    if c is None or (twin != NONE and floor is None):
+        st.stop()  # still running (the progress is shown), or stopped (the reason is shown)
     st.markdown(escape_markdown(view.headline(c, floor)))
-    st.dataframe(view.summary_table(c, floor), hide_index=True)
+    summary = view.summary_table(c, floor)
+    st.dataframe(summary, hide_index=True, column_config=view.column_config(summary))
     if c.alignment_note:
         st.info(c.alignment_note)
     st.plotly_chart(
@@ -95,17 +114,9 @@ with ui.shown_errors():
         config={"displayModeBar": False},
     )  # fmt: skip
     st.caption(view.jaccard_note(c))
-    left, right = st.columns(2)
-    if c.alignment is not None:
-        left.markdown("**Moved most** (1 - cosine to the aligned twin)")
-        left.dataframe(view.moved_table(c, most=True), hide_index=True)
-        right.markdown("**Moved least**")
-        right.dataframe(view.moved_table(c, most=False), hide_index=True)
-    else:
-        left.markdown("**Neighbours agree least**")
-        left.dataframe(view.agreement_table(c, least=True), hide_index=True)
-        right.markdown("**Neighbours agree most**")
-        right.dataframe(view.agreement_table(c, least=False), hide_index=True)
+    for column, (title, table) in zip(st.columns(2), view.extreme_tables(c), strict=True):
+        column.markdown(title)
+        column.dataframe(table, hide_index=True, column_config=view.column_config(table))
 
     st.subheader("One word in both models")
     word = st.text_input("A shared word", key="cmp_word", placeholder="e.g. government")
@@ -115,7 +126,8 @@ with ui.shown_errors():
         with ui.shown_errors():
             w = view.look_up(a, b, c, word)
             st.markdown(escape_markdown(view.word_sentence(w)))
-            st.dataframe(view.word_table(w), hide_index=True)
+            table = view.word_table(w)
+            st.dataframe(table, hide_index=True, column_config=view.column_config(table))
     elif "word" in query:
         del query["word"]
     if c.alignment is not None:

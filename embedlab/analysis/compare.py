@@ -6,7 +6,8 @@ words the two models share:
 
 - **Neighbour agreement**: for each shared word, the Jaccard index (and the overlap) of its
   k nearest neighbours in A and in B, both searched among the shared words (cosine).
-  Exact brute force in row chunks on the chosen torch device.
+  Exact brute force: on the CPU each pair of row blocks is multiplied once (cosine is
+  symmetric); elsewhere in row chunks on the chosen torch device.
 - **Alignment**: orthogonal Procrustes (scipy) rotates A's unit-length, mean-centred
   vectors onto B's; a word's residual is 1 - cosine between its rotated A vector and its
   B vector (0: same place; 1: unrelated), before and after the rotation.
@@ -32,7 +33,7 @@ noise floor: the same numbers, for two models that differ only by chance.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -52,10 +53,22 @@ MAX_K = 1_000
 EXTREMES = 20  # words listed as agreeing least/most and moving most/least
 BF16_FROM = 20_000  # "auto" screens in bfloat16 from this many shared words (where it is fast)
 SCORE_BUDGET = 2**25  # scores held per chunk (128 MiB as float32)
+TILE = 2048  # rows per block in the CPU search (a 16 MiB tile of scores)
+SEARCH_SHARE = 0.95  # of a comparison's progress: the two neighbour searches (then alignment)
 _PAD = 32  # vectors are zero-padded to a multiple of this width (faster matrix kernels)
 
 
 # --- results ---------------------------------------------------------------------------
+class CompareEvent(NamedTuple):
+    """Progress of a running `compare`: the part done (0 to 1) and what it does now."""
+
+    fraction: float
+    text: str
+
+
+ProgressFn = Callable[[CompareEvent], None]
+
+
 class WordScore(NamedTuple):
     """A shared word and one number about it (a Jaccard index, a residual)."""
 
@@ -296,12 +309,19 @@ def unit_rows(emb: Embeddings, words: Sequence[str]) -> np.ndarray:
 
 
 def nearest_ids(
-    unit: np.ndarray, k: int, device: str | None = None, precision: Precision = "auto"
+    unit: np.ndarray,
+    k: int,
+    device: str | None = None,
+    precision: Precision = "auto",
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, str]:
     """Each row's k nearest other rows by cosine (rows are unit length), and the precision
     used to screen them.
 
-    The score matrix is computed in chunks of rows on the device. With `bfloat16` the
+    In float32 on the CPU the search is exact and uses the symmetry of cosine: each pair of
+    row blocks is multiplied once (BLAS sgemm, torch's threads) and compiled loops keep
+    every row's running top-k (`_nearest_cpu`). Elsewhere the score matrix is computed in
+    chunks of rows on the device. With `bfloat16` the
     chunks are screened at half width (fast on CPUs with AMX/AVX-512 BF16 and on GPUs),
     keeping k + 16 candidates per row, which are then re-scored in float32; the answer
     differs from the float32 one only if a true neighbour ranks below those candidates.
@@ -322,6 +342,8 @@ def nearest_ids(
     dev = resolve_device(device)
     if precision == "auto":
         precision = "bfloat16" if n >= BF16_FROM and _fast_bf16(dev) else "float32"
+    if precision == "float32" and dev == "cpu":
+        return _nearest_cpu(unit, k, on_progress=on_progress), precision
     width = -(-d // _PAD) * _PAD
     full = torch.zeros((n, width), dtype=torch.float32, device=dev)
     full[:, :d] = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32)).to(dev)
@@ -351,7 +373,53 @@ def nearest_ids(
                 exact = torch.bmm(found.view(m, keep, width), full[start:stop, :, None])
                 cand = cand.gather(1, exact[:, :, 0].topk(k, dim=1).indices)
             out[start:stop] = cand.cpu().numpy()
+            if on_progress is not None:
+                on_progress(stop / n)
     return out, precision
+
+
+def _nearest_cpu(
+    unit: np.ndarray,
+    k: int,
+    block: int = TILE,
+    on_progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
+    """Exact float32 neighbours on the CPU: each pair of row blocks is multiplied once
+    (cosine is symmetric) and the tile feeds both blocks' running top-k lists.
+
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.normal(size=(50, 4)).astype(np.float32)
+    >>> u /= np.linalg.norm(u, axis=1, keepdims=True)
+    >>> s = u @ u.T
+    >>> np.fill_diagonal(s, -np.inf)
+    >>> exact = np.sort(np.argsort(-s, axis=1)[:, :3], axis=1)
+    >>> bool((np.sort(_nearest_cpu(u, 3, block=16), axis=1) == exact).all())
+    True
+    """
+    import torch
+
+    from embedlab.analysis.compare_kernels import take_columns, take_rows
+
+    x = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32))
+    n = x.shape[0]
+    total = -(-n // block)
+    width = -(-n // total)  # equal blocks of at most `block` rows
+    best_v = np.full((n, k), -np.inf, dtype=np.float32)
+    best_i = np.zeros((n, k), dtype=np.int64)
+    buffer = torch.empty((width, width), dtype=torch.float32)  # reused for every tile
+    with torch.inference_mode():
+        for i in range(0, n, width):
+            rows = x[i : i + width]
+            for j in range(i, n, width):
+                cols = x[j : j + width]
+                tile = torch.mm(rows, cols.T, out=buffer[: len(rows), : len(cols)]).numpy()
+                take_rows(tile, i, j, best_v, best_i)
+                if j != i:
+                    take_columns(tile, i, j, best_v, best_i)
+            if on_progress is not None:  # blocks get shorter: the share of tiles done
+                left = -(-(n - i - len(rows)) // width)
+                on_progress(1.0 - left * (left + 1) / (total * (total + 1)))
+    return best_i
 
 
 def _fast_bf16(device: str) -> bool:
@@ -376,6 +444,7 @@ def neighbour_agreement(
     device: str | None = None,
     precision: Precision = "auto",
     extremes: int = EXTREMES,
+    on_progress: ProgressFn | None = None,
 ) -> Agreement:
     """Jaccard@k and overlap@k of each row's neighbours in two matrices over the same words.
 
@@ -384,8 +453,16 @@ def neighbour_agreement(
     >>> neighbour_agreement(u, u, ["a", "b", "c", "d"], k=2, device="cpu").mean_jaccard
     1.0
     """
-    ids_a, how_a = nearest_ids(unit_a, k, device, precision)
-    ids_b, how_b = nearest_ids(unit_b, k, device, precision)
+
+    def step(start: float, text: str) -> Callable[[float], None] | None:
+        if on_progress is None:
+            return None
+        return lambda part: on_progress(CompareEvent(start + SEARCH_SHARE / 2 * part, text))
+
+    ids_a, how_a = nearest_ids(unit_a, k, device, precision, step(0.0, "neighbours in A"))
+    ids_b, how_b = nearest_ids(
+        unit_b, k, device, precision, step(SEARCH_SHARE / 2, "neighbours in B")
+    )
     inter = (ids_a[:, :, None] == ids_b[:, None, :]).sum(axis=(1, 2))
     jaccard = (inter / (2 * k - inter)).astype(np.float32)
     overlap = (inter / k).astype(np.float32)
@@ -478,6 +555,7 @@ def compare(
     device: str | None = None,
     precision: Precision = "auto",
     extremes: int = EXTREMES,
+    on_progress: ProgressFn | None = None,
 ) -> Comparison:
     """Compare model A with model B on the words they share (see the module's docstring).
 
@@ -493,7 +571,7 @@ def compare(
     unit_a = unit_rows(a, shared.words)
     unit_b = unit_rows(b, shared.words)
     agreement = neighbour_agreement(
-        unit_a, unit_b, shared.words, k, device=device, precision=precision, extremes=extremes
+        unit_a, unit_b, shared.words, k, device, precision, extremes, on_progress
     )
     alignment: Alignment | None = None
     note: str | None = None
@@ -503,6 +581,8 @@ def compare(
             "rotated onto each other; only neighbour agreement is compared."
         )
     else:
+        if on_progress is not None:
+            on_progress(CompareEvent(SEARCH_SHARE, "aligning A onto B"))
         alignment = procrustes(unit_a, unit_b, shared.words, fit_top, extremes)
     params = {"k": k, "top": top, "fit_top": fit_top, "precision": agreement.precision}
     return Comparison(

@@ -1,10 +1,12 @@
 """What the Compare page shows: two models side by side, as tables, figures and sentences.
 
 `pick_pair` chooses models A and B from the workspace (the link's `a`/`b` first);
-`run` compares them; `summary_table` lists the numbers with a sentence each, next to a seed
-twin's numbers (the noise floor) when one is given; `moved_table` and `agreement_table` list
-words; `word_table` puts one word's neighbours side by side; `map_frame` places the most
-frequent shared words of both models on one aligned 2D map.
+`run` compares them, and `start` does it on the server's job board (`finished` then holds
+the result, `progress_text` says how far it got); `summary_table` lists the numbers with a
+sentence each, next to a seed twin's numbers (the noise floor) when one is given;
+`moved_table` and `agreement_table` list words; `word_table` puts one word's neighbours side
+by side; `map_frame` places the most frequent shared words of both models on one aligned 2D
+map.
 
 >>> import numpy as np
 >>> from embedlab.embeddings import Embeddings
@@ -19,12 +21,16 @@ frequent shared words of both models on one aligned 2D map.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from embedlab.analysis.compare import (
+    CompareEvent,
     Comparison,
     WordComparison,
     aligned_pairs,
@@ -37,12 +43,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from embedlab.embeddings import Embeddings
+    from embedlab.jobs.thread import JobBoard, ThreadJob
 
 DEFAULT_TOP = 10_000  # words per model compared on the page (seconds on a laptop)
 MAX_TOP = 20_000  # beyond this the page would wait too long; the CLI has no limit
 MAP_WORDS = 500
 SHOWN = 15
 FLOOR = "noise floor"
+WAIT_SECONDS = 1.0  # a comparison done this soon shows at once, without a progress bar
+KEPT = 16  # finished comparisons kept in memory
+_LOCK = threading.Lock()
+_DONE: OrderedDict[tuple, Comparison] = OrderedDict()
+_JOBS: dict[tuple, str] = {}
 
 
 def pick_pair(
@@ -71,6 +83,97 @@ def run(
 ) -> Comparison:
     """Compare A with B on their first `top` words (None: all of them)."""
     return compare(a, b, k=k, top=top, fit_top=fit_top)
+
+
+def finished(key: tuple) -> Comparison | None:
+    """The comparison computed earlier for `key` (names, paths and settings), or None."""
+    with _LOCK:
+        if (done := _DONE.get(key)) is not None:
+            _DONE.move_to_end(key)
+        return done
+
+
+def start(
+    board: JobBoard,
+    key: tuple,
+    a: Embeddings,
+    b: Embeddings,
+    k: int = 10,
+    top: int | None = DEFAULT_TOP,
+    fit_top: int | None = None,
+) -> ThreadJob:
+    """Compare A with B on `board`, or return the job already doing it (or the one that
+    failed or was cancelled, until `forget`); the result joins `finished`'s cache.
+
+    >>> import numpy as np
+    >>> from embedlab.embeddings import Embeddings
+    >>> from embedlab.jobs.thread import JobBoard
+    >>> e = Embeddings(list("abcdef"), np.random.default_rng(1).normal(size=(6, 3)))
+    >>> board = JobBoard()
+    >>> job = settle(board, start(board, ("doc",), e, e, k=2), 30)
+    >>> job.state, finished(("doc",)).agreement.mean_jaccard
+    ('done', 1.0)
+    """
+
+    def work(on_progress: Callable[[CompareEvent], None]) -> Comparison:
+        c = compare(a, b, k=k, top=top, fit_top=fit_top, on_progress=on_progress)
+        with _LOCK:
+            _DONE[key] = c
+            while len(_DONE) > KEPT:
+                _DONE.popitem(last=False)
+        return c
+
+    with _LOCK:
+        earlier = board.get(_JOBS.get(key))
+        if earlier is not None and earlier.state != "done":
+            return earlier
+        job = board.start(f"{a.name} vs {b.name}", work)
+        _JOBS[key] = job.id
+        return job
+
+
+def job_for(board: JobBoard, key: tuple) -> ThreadJob | None:
+    """The job comparing (or that compared) `key`, while the board remembers it."""
+    with _LOCK:
+        return board.get(_JOBS.get(key))
+
+
+def running(board: JobBoard) -> list[ThreadJob]:
+    """The comparisons the board is still running."""
+    with _LOCK:
+        jobs = [board.get(job_id) for job_id in _JOBS.values()]
+    return [job for job in jobs if job is not None and not job.finished]
+
+
+def forget(key: tuple) -> None:
+    """Forget a failed or cancelled comparison, so that the page may start it again."""
+    with _LOCK:
+        _JOBS.pop(key, None)
+
+
+def settle(board: JobBoard, job: ThreadJob, seconds: float = WAIT_SECONDS) -> ThreadJob:
+    """The job once it has ended, or as it is after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return board.get(job.id) or job
+
+
+def progress_fraction(job: ThreadJob) -> float:
+    """How far the comparison has got, 0 to 1."""
+    return float(min(max(getattr(job.event, "fraction", 0.0), 0.0), 1.0))
+
+
+def progress_text(job: ThreadJob) -> str:
+    """The running comparison's line: what it does now and the time so far.
+
+    >>> from embedlab.jobs.thread import ThreadJob
+    >>> progress_text(ThreadJob("1", "a vs b", event=CompareEvent(0.5, "neighbours in B")))
+    'a vs b: neighbours in B, 50% (0 s so far)'
+    """
+    event = job.event
+    now = f"{event.text}, {progress_fraction(job):.0%}" if event else "starting…"
+    return f"{job.description}: {now} ({job.seconds:,.0f} s so far)"
 
 
 def _explain(c: Comparison) -> dict[str, str]:
@@ -176,6 +279,39 @@ def moved_table(c: Comparison, most: bool = True, n: int = SHOWN) -> pd.DataFram
         for w, score in picked[:n]
     ]
     return pd.DataFrame(rows, columns=["word", "residual", "before alignment", "Jaccard"])
+
+
+def extreme_tables(c: Comparison, n: int = SHOWN) -> list[tuple[str, pd.DataFrame]]:
+    """The two word tables shown side by side, with their titles: the words that moved most
+    and least (or, without an alignment, whose neighbours agree least and most)."""
+    if c.alignment is not None:
+        return [
+            ("**Moved most** (1 - cosine to the aligned twin)", moved_table(c, True, n)),
+            ("**Moved least**", moved_table(c, False, n)),
+        ]
+    return [
+        ("**Neighbours agree least**", agreement_table(c, True, n)),
+        ("**Neighbours agree most**", agreement_table(c, False, n)),
+    ]
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """How the page's tables show their columns: every decimal number with 3 decimals (so
+    a column never mixes 0.5 and 0.123), the explanations wide.
+
+    >>> import pandas as pd
+    >>> sorted(column_config(pd.DataFrame({"word": ["a"], "Jaccard": [0.5], "rank": [1]})))
+    ['Jaccard']
+    """
+    import streamlit as st
+
+    config: dict[str, Any] = {}
+    for name, dtype in frame.dtypes.items():
+        if dtype.kind == "f":
+            config[str(name)] = st.column_config.NumberColumn(format="%.3f")
+        elif name == "what it means":
+            config[str(name)] = st.column_config.TextColumn(width="large")
+    return config
 
 
 def agreement_table(c: Comparison, least: bool = True, n: int = SHOWN) -> pd.DataFrame:

@@ -177,3 +177,23 @@ def test_bfloat16_screening_finds_the_float32_neighbours():
     assert (np.sort(exact, axis=1) == np.sort(screened, axis=1)).all(axis=1).mean() > 0.999
     brute = np.argsort(-(unit[:50] @ unit.T), axis=1)[:, 1:11]  # row 0 of each is itself
     assert (np.sort(brute, axis=1) == np.sort(exact[:50], axis=1)).all()
+
+
+@pytest.mark.parametrize("n, block", [(700, 256), (257, 64), (12, 4)])
+def test_cpu_search_over_symmetric_tiles_equals_a_float64_brute_force(n, block):
+    from embedlab.analysis.compare import _nearest_cpu
+
+    rng = np.random.default_rng(n)
+    unit = rng.normal(size=(n, 48)).astype(np.float32)
+    unit[1] = unit[0]  # an exact duplicate: each is the other's nearest
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    k = min(10, n - 1)
+    found = _nearest_cpu(unit, k, block=block)  # uneven last block when block does not divide n
+    scores = unit.astype(np.float64) @ unit.T.astype(np.float64)
+    np.fill_diagonal(scores, -np.inf)
+    reference = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    assert (np.sort(found, axis=1) == np.sort(reference, axis=1)).all()
+    assert found[0, 0] == 1 and found[1, 0] == 0  # best first
+    assert (found != np.arange(n)[:, None]).all()  # never its own neighbour
+    ordered = np.take_along_axis(scores, found, axis=1)
+    assert (np.diff(ordered, axis=1) <= 1e-6).all()

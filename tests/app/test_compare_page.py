@@ -33,9 +33,19 @@ def two_models(lee_home):
     return lee_home
 
 
+def _settled(at):
+    """Wait for the page's background comparisons to end, then run it again to show them."""
+    from embedlab.app import compare as view
+    from embedlab.jobs.thread import BOARD
+
+    for job in view.running(BOARD):
+        BOARD.wait(job.id, timeout=300)
+    return at.run()
+
+
 def _pick(at, a: str, b: str):
-    at = at.selectbox(key="cmp_a").set_value(a).run()
-    return at.selectbox(key="cmp_b").set_value(b).run()
+    at = _settled(at.selectbox(key="cmp_a").set_value(a).run())
+    return _settled(at.selectbox(key="cmp_b").set_value(b).run())
 
 
 def test_two_models_give_numbers_a_histogram_tables_and_a_map(two_models):
@@ -73,7 +83,7 @@ def test_an_unknown_word_is_one_error_line(two_models):
 
 def test_a_seed_twin_adds_the_noise_floor_column(two_models):
     at = _pick(open_page("compare"), DEMO_MODEL, OTHER)
-    at = at.selectbox(key="cmp_twin").set_value(TWIN).run()
+    at = _settled(at.selectbox(key="cmp_twin").set_value(TWIN).run())
     assert not at.exception and not at.error
     columns = at.dataframe[0].value.columns.tolist()
     assert columns == ["number", "A vs B", "A vs seed twin (noise floor)", "what it means"]
@@ -82,7 +92,7 @@ def test_a_seed_twin_adds_the_noise_floor_column(two_models):
 def test_a_link_opens_the_same_comparison(two_models):
     at = new_app()
     at.query_params.update({"a": OTHER, "b": DEMO_MODEL, "word": "police"})
-    at = at.run().switch_page("pages/compare.py").run()
+    at = _settled(at.run().switch_page("pages/compare.py").run())
     assert not at.exception and not at.error
     assert at.selectbox(key="cmp_a").value == OTHER
     assert at.selectbox(key="cmp_b").value == DEMO_MODEL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from embedlab.analysis.compare import SEARCH_SHARE
 from embedlab.app import compare as view
 from embedlab.app.charts.compare import aligned_map, jaccard_histogram
 from embedlab.embeddings import Embeddings
@@ -104,3 +105,35 @@ def test_charts(pair):
     assert [t.name for t in fig.data] == ["A (aligned)", "B", word]
     assert len(fig.data[2].x) == 2 and fig.data[0].customdata[0][0] == frame["word"].iloc[0]
     assert len(aligned_map(frame, "not-there").data) == 2
+
+
+def test_a_background_comparison_reports_progress_and_can_be_cancelled_then_retried():
+    from embedlab.jobs.thread import JobBoard
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(6000)]
+    a = Embeddings(words, rng.normal(size=(6000, 40)), meta={"name": "big-a"})
+    b = Embeddings(words, rng.normal(size=(6000, 40)), meta={"name": "big-b"})
+    board, key = JobBoard(), ("big-a", "a", "big-b", "b", 10, None, None)
+    job = view.start(board, key, a, b, 10, None)
+    board.cancel(job.id)  # stops at its first progress event
+    job = view.settle(board, job, 120)
+    assert job.state == "cancelled" and job.error.endswith("cancelled.")
+    assert view.finished(key) is None
+    assert view.start(board, key, a, b, 10, None) is job  # the reason stays until forgotten
+    view.forget(key)
+    job = view.settle(board, view.start(board, key, a, b, 10, None), 120)
+    assert job.state == "done" and view.finished(key) is job.result
+    assert view.progress_fraction(job) == pytest.approx(SEARCH_SHARE)
+    assert view.progress_text(job).startswith("big-a vs big-b: aligning A onto B, 95%")
+    assert view.running(board) == []
+
+
+def test_tables_show_three_decimals_and_side_by_side_titles(pair):
+    _, _, c = pair
+    tables = view.extreme_tables(c)
+    assert [title for title, _ in tables][1] == "**Moved least**"
+    config = view.column_config(tables[0][1])
+    assert set(config) == {"residual", "before alignment", "Jaccard"}
+    assert all(col["type_config"]["format"] == "%.3f" for col in config.values())
+    assert view.column_config(view.summary_table(c))["what it means"]["width"] == "large"
