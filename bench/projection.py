@@ -15,6 +15,7 @@ Wall and CPU seconds are both printed: on a shared machine the wall time depends
 load (printed too); the CPU time is what an idle machine's single-threaded run would take.
 
     python bench/projection.py --part views --sizes 5000 20000
+    python bench/projection.py --part views --sizes 100000 --methods umap tsne  # minutes
     python bench/projection.py --part coldumap
     python bench/projection.py --part ratio
     python bench/projection.py --part big
@@ -70,8 +71,8 @@ def header(title: str) -> None:
 
 def part_views(sizes: list[int], methods: list[str]) -> None:
     from embedlab.analysis.faithfulness import of_projection
-    from embedlab.analysis.project import project, warm_umap
-    from embedlab.app.projection import figure
+    from embedlab.analysis.project import estimate_seconds, project, warm_umap
+    from embedlab.app.projection import figure, in_background
 
     header("views")
     # the limit the lead raises to 100,000 (limits.py); the bench must not depend on it
@@ -85,6 +86,8 @@ def part_views(sizes: list[int], methods: list[str]) -> None:
         for method in methods:
             proj, wall, cpu = clock(lambda m=method, n=n: project(emb, m, n, 2))
             line(f"{method} {n:,}: first view (project)", wall, cpu)
+            print(f"  (the app's estimate: {estimate_seconds(method, n):,.0f} s on 2 idle cores;"
+                  f" {'background job' if in_background(method, n) else 'inline'})")  # fmt: skip
             fig, wall, cpu = clock(lambda p=proj: figure(p, "frequency"))
             _, wall2, cpu2 = clock(fig.to_json)
             line(f"{method} {n:,}: cached view (figure + JSON)", wall + wall2, cpu + cpu2)

@@ -7,6 +7,8 @@ import streamlit as st
 from embedlab.app import projection as view
 from embedlab.app import ui
 from embedlab.app.exports import csv_bytes
+from embedlab.app.markup import escape_markdown
+from embedlab.jobs.thread import BOARD
 
 CHART = "projection"
 cached = st.cache_data(max_entries=16, show_spinner=False)
@@ -16,22 +18,41 @@ faithfulness = st.cache_data(max_entries=8, show_spinner=False)(view.faithfulnes
 
 def _clicked() -> None:
     """A click on one word highlights it (its neighbours get lines, the list beside the map)."""
-    word = view.clicked_word(st.session_state[CHART]["selection"])
-    if word:
+    if word := view.clicked_word(st.session_state[CHART]["selection"]):
         st.session_state["proj_highlight"] = word
 
 
+@st.fragment(run_every=0.5)
+def waiting(job_id: str) -> None:
+    """A big map being computed in the background: progress, time, Cancel."""
+    if (job := BOARD.get(job_id)) is None or job.finished:
+        st.rerun()
+    st.progress(view.progress_fraction(job), text=escape_markdown(view.progress_text(job)))
+    st.button("Cancel", key="proj_cancel", on_click=BOARD.cancel, args=(job_id,))
+
+
+def background_map(key: tuple):  # noqa: ANN201 - a Projection or None
+    """A big UMAP/t-SNE: cached, running, to start (a click if minutes), or stopped (why)."""
+    if (done := view.finished_map(key)) is not None:
+        return done
+    if (job := view.map_job(BOARD, key)) is None:
+        st.info(view.estimate_note(method, n))
+        if view.needs_confirming(method, n) and not st.button("Start", key="proj_start"):
+            return None
+        job = view.start_map(BOARD, key, emb)
+    if not job.finished:
+        waiting(job.id)
+    elif job.error:
+        (st.warning if job.state == "cancelled" else st.error)(escape_markdown(job.error))
+        st.button("Try again", key="proj_retry", on_click=view.forget_map, args=(key,))
+    return None
+
+
 st.title("Projection")
-st.caption(
-    "Each dot is a word; words the model uses alike land near each other. Distances are "
-    "only roughly kept: PCA keeps the global layout, UMAP and t-SNE keep local "
-    "neighbourhoods (clusters are meaningful, the gaps between them much less so)."
-)
+st.caption(view.INTRO)
 emb = ui.require_model()
 record = ui.active_record()
 vocab = len(emb)
-# Streamlit forgets a widget's value when a run does not draw it (another page, or the UMAP
-# settings while PCA is chosen): the page keeps a copy; a link's ?method=...&n=... comes first.
 memory: dict = st.session_state.setdefault("proj_memory", {})
 view.seed_widgets(st.session_state, st.query_params.to_dict(), memory, vocab)
 
@@ -40,9 +61,8 @@ method = top[0].radio(
     "Method", list(view.METHOD_LABELS), format_func=view.METHOD_LABELS.get, horizontal=True,
     key="proj_method", help=view.METHOD_HELP,
 )  # fmt: skip
-dims = top[1].radio(
-    "Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key="proj_dims"
-)
+dims = top[1].radio("Dimensions", [2, 3], format_func="{}D".format, horizontal=True,
+                    key="proj_dims")  # fmt: skip
 n = vocab
 if vocab > view.MIN_N:
     n = top[2].slider(
@@ -55,20 +75,11 @@ if method != "pca":
     with st.expander(f"{view.METHOD_LABELS[method]} settings"):
         cols = st.columns(3)
         if method == "umap":
-            cols[0].slider(
-                "Neighbours", 2, 100, key="proj_umap_neighbors",
-                help="How many neighbours shape each word's place: small = local detail, "
-                "large = more global structure.",
-            )  # fmt: skip
-            cols[1].slider(
-                "Minimum distance", 0.0, 1.0, step=0.05, key="proj_umap_min_dist",
-                help="How tightly words may pack together.",
-            )  # fmt: skip
+            cols[0].slider("Neighbours", 2, 100, key="proj_umap_neighbors", help=view.HELP[0])
+            cols[1].slider("Minimum distance", 0.0, 1.0, step=0.05, key="proj_umap_min_dist",
+                           help=view.HELP[1])  # fmt: skip
         else:
-            cols[0].slider(
-                "Perplexity", 2, 100, key="proj_perplexity",
-                help="Roughly how many neighbours each word pays attention to.",
-            )  # fmt: skip
+            cols[0].slider("Perplexity", 2, 100, key="proj_perplexity", help=view.HELP[2])
         cols[2].number_input("Seed", 0, 2**31 - 1, step=1, key="proj_seed")
 
 row = st.columns([3, 2, 1, 2])
@@ -80,9 +91,8 @@ if colour == "cluster":
     row[0].slider("Clusters (k)", 2, 30, key="proj_k")
 elif colour == "faithfulness":
     row[0].slider("Neighbours compared (k)", 2, 50, key="proj_faith_k")
-word = row[1].text_input(
-    "Highlight a word (or click one)", key="proj_highlight", placeholder="e.g. police"
-)
+word = row[1].text_input("Highlight a word (or click one)", key="proj_highlight",
+                         placeholder="e.g. police")  # fmt: skip
 word_k = row[2].number_input("How many (k)", 1, 50, key="proj_highlight_k")
 search = row[3].text_input("Find a word", key="proj_search", placeholder="e.g. fire")
 memory.update((key, st.session_state[key]) for key in view.REMEMBERED if key in st.session_state)
@@ -91,8 +101,11 @@ st.query_params.update(view.to_query(st.session_state))  # keeps model= and spac
 proj = labels = faith = found = word_view = None
 settings = view.settings_of(method, st.session_state)
 key = (record.name, str(record.path))
-with ui.shown_errors(), st.spinner(view.SPINNER[method].format(n=min(n, vocab))):
-    proj = projection(*key, method, n, dims, settings, emb)
+if view.in_background(method, min(n, vocab)):
+    proj = background_map((*key, method, n, dims, settings))
+else:
+    with ui.shown_errors(), st.spinner(view.SPINNER[method].format(n=min(n, vocab))):
+        proj = projection(*key, method, n, dims, settings, emb)
 if proj is None:
     st.stop()
 shown = len(proj)
@@ -103,14 +116,13 @@ elif colour == "faithfulness":
     with ui.shown_errors(), st.spinner(f"Comparing neighbours of {shown:,} words…"):
         view_key = (method, n, dims, settings)
         faith = faithfulness(*key, view_key, st.session_state["proj_faith_k"], emb, proj)
-if word.strip():
-    with ui.shown_errors():
-        word_view = view.word_view(emb, proj, word, int(word_k))
-if search.strip():
-    with ui.shown_errors():
-        found = view.projecting.locate(emb, search, n=shown)
+with ui.shown_errors():
+    word_view = view.word_view(emb, proj, word, int(word_k)) if word.strip() else None
+with ui.shown_errors():
+    found = view.projecting.locate(emb, search, n=shown) if search.strip() else None
 
 st.caption(view.caption(proj, vocab))
+ui.save_view_control("projection", coords=proj)  # the settings and the map's coordinates
 if faith is not None:
     st.caption(f"{view.colour_explained(faith.k)} {faith.summary()}")
 marked = word_view.marked if word_view else ()
@@ -124,24 +136,15 @@ if dims == 3:
     chart.plotly_chart(fig, key="projection_3d")
     st.caption("Drag to turn the cloud. Selecting words works on the 2D map only.")
     st.stop()
-event = chart.plotly_chart(
-    fig, key=CHART, on_select=_clicked, selection_mode=("box", "lasso", "points")
-)
+event = chart.plotly_chart(fig, key=CHART, on_select=_clicked,
+                           selection_mode=("box", "lasso", "points"))  # fmt: skip
 table = view.selection_table(proj, event.selection)
 if table is None:
-    st.caption(
-        "Drag a box or a lasso over the chart to list the words you select (the lasso is in "
-        "the bar above the map); click a word to highlight it and its neighbours; "
-        "double-click the chart to clear the selection."
-    )
+    st.caption(view.SELECT_HELP)
 else:
     st.subheader(f"{len(table):,} selected words")
     st.dataframe(table, hide_index=True)
-    st.download_button(
-        "Download the selection as CSV",
-        csv_bytes(table),  # a word such as "=1+1" stays text in a spreadsheet
-        file_name=f"{record.name}-selection.csv",
-        mime="text/csv",
-        key="proj_download",
-        on_click="ignore",
-    )
+    st.download_button(  # csv_bytes: a word such as "=1+1" stays text in a spreadsheet
+        "Download the selection as CSV", csv_bytes(table), file_name=f"{record.name}-selection.csv",
+        mime="text/csv", key="proj_download", on_click="ignore",
+    )  # fmt: skip

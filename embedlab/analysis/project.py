@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import threading
 import time
 import warnings
@@ -49,6 +50,17 @@ Method = Literal["pca", "umap", "tsne"]  # the built-in ones; `REDUCERS` may hol
 PROJECTION_METRICS: tuple[str, ...] = ("cosine", "euclidean")
 MINIBATCH_ABOVE = 10_000  # k-means on more rows than this uses MiniBatchKMeans
 _ONE_THREAD = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ProjectionEvent:
+    """How far a projection has got: the share done (0 to 1) and what it is doing now."""
+
+    fraction: float
+    text: str
+
+
+Progress = Callable[[ProjectionEvent], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +137,7 @@ def project(
     umap_min_dist: float = 0.1,
     perplexity: float = 30.0,
     metric: Literal["cosine", "euclidean"] = "cosine",
+    on_progress: Progress | None = None,
 ) -> Projection:
     """Project the first `n` words of `emb` (the most frequent) to `dims` dimensions.
 
@@ -138,8 +151,11 @@ def project(
       nearest neighbours are found exactly by embedlab's search. A seeded UMAP runs its
       layout on one thread: reproducible, a few seconds for 5,000 words. Its first run in
       a process compiles numba code (about 10 s): `warm_umap()` does that ahead of time.
-    - t-SNE: openTSNE with PCA initialisation, on the cores the machine has free: Barnes-Hut
-      gradients below 10,000 words and in 3D, FFT-accelerated ones above (2D).
+    - t-SNE: openTSNE with PCA initialisation, on the cores the machine has free (see
+      `_tsne` for the settings and why).
+
+    `on_progress(ProjectionEvent)` hears how far it has got (UMAP per epoch, t-SNE every 50
+    iterations); an exception it raises stops the projection (a cancel).
 
     Every parameter is checked first, with one message per rule:
 
@@ -177,9 +193,15 @@ def project(
     data = emb.normed[:n_used] if metric == "cosine" else emb.vectors[:n_used]
     data = np.ascontiguousarray(data, dtype=np.float32)
     reducer.load()  # imports (umap's takes seconds) are not part of `seconds`
+    label = f"{reducer.label} of {n_used:,} words"
+    if on_progress is not None:
+        on_progress(ProjectionEvent(0.0, f"{label}: starting…"))
+    extra = {"on_progress": on_progress} if reducer.progress and on_progress else {}
     start = time.perf_counter()
-    coords = reducer.run(data, dims, seed, metric, settings)
+    coords = reducer.run(data, dims, seed, metric, settings, **extra)
     seconds = time.perf_counter() - start
+    if on_progress is not None:
+        on_progress(ProjectionEvent(1.0, f"{label}: done in {seconds:,.1f} s"))
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     coords.setflags(write=False)
     counts = None if emb.counts is None else np.array(emb.counts[:n_used])
@@ -196,6 +218,23 @@ def max_words(method: str) -> int:
     from embedlab.limits import MAX_PROJECTION_WORDS
 
     return MAX_PROJECTION_WORDS.value()
+
+
+# Seconds per 1,000 words, 100-d vectors, 2D, default settings: the CPU seconds that
+# `bench/projection.py --part views --sizes 5000 20000` printed (a loaded machine; UMAP 3.3 s
+# for 5,000 and 17 s for 20,000 words, t-SNE 18 s and 69 s), which one idle core takes at
+# most. Both grow a little faster than n. PCA: instant.
+SECONDS_PER_1000_WORDS: dict[str, float] = {"pca": 0.01, "umap": 0.85, "tsne": 3.5}
+
+
+def estimate_seconds(method: str, n: int) -> float:
+    """A rough time for projecting `n` words with `method` on an idle 2-core machine (a
+    method without a measured rate counts as t-SNE, the slowest).
+
+    >>> estimate_seconds("pca", 100_000) < 5 < estimate_seconds("tsne", 100_000)
+    True
+    """
+    return SECONDS_PER_1000_WORDS.get(method, SECONDS_PER_1000_WORDS["tsne"]) * n / 1000
 
 
 def _check_size(method: str, n_used: int) -> None:
@@ -282,7 +321,7 @@ def _is_real(value: object) -> bool:
 
 
 # --- the methods ------------------------------------------------------------------------
-Run = Callable[[np.ndarray, int, int, str, Mapping[str, Any]], np.ndarray]
+Run = Callable[..., np.ndarray]  # (data, dims, seed, metric, settings[, on_progress=])
 
 
 @dataclass(frozen=True)
@@ -291,7 +330,8 @@ class Reducer:
 
     `run(data, dims, seed, metric, settings)` maps the n × d rows (unit rows for the cosine
     metric) to n × dims coordinates; `settings` holds the `project()` keywords named in
-    `settings` (they are recorded in `Projection.params`). `modules` are imported before
+    `settings` (they are recorded in `Projection.params`). With `progress`, `run` also takes
+    `on_progress=` (a `Progress`) and reports through it. `modules` are imported before
     the clock starts, and a missing one raises `NotInstalled(package)`. A new method is one
     `register(Reducer(...))` call (its extra keywords need a `project()` parameter and a
     rule in `_validate`).
@@ -304,6 +344,7 @@ class Reducer:
     package: str = ""
     settings: tuple[str, ...] = ()
     seeded: bool = True
+    progress: bool = False
 
     def load(self) -> None:
         """Import what the method needs, or say how to install it."""
@@ -335,15 +376,25 @@ def _pca(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping)
 UMAP_EPOCHS = 200  # umap's own choice above 10,000 points; its 500 below that took twice as long
 
 
-def _umap(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping) -> np.ndarray:
+def _umap(
+    data: np.ndarray,
+    dims: int,
+    seed: int,
+    metric: str,
+    settings: Mapping,
+    on_progress: Progress | None = None,
+) -> np.ndarray:
     import umap
 
     from embedlab.search import ExactIndex
 
+    report = on_progress or _ignore
     neighbors = int(settings["umap_neighbors"])
+    report(ProjectionEvent(0.02, f"UMAP: finding each word's {neighbors} nearest neighbours…"))
     with one_thread():  # a busy machine's spinning torch threads cost more than they gain
         ids, scores = ExactIndex(data).search(data, k=neighbors, metric=metric)
     dists = np.maximum(1.0 - scores, 0.0) if metric == "cosine" else scores
+    report(ProjectionEvent(0.1, "UMAP: building the neighbour graph…"))
     reducer = umap.UMAP(
         n_components=dims,
         n_neighbors=neighbors,
@@ -353,6 +404,7 @@ def _umap(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping
         n_epochs=UMAP_EPOCHS,
         init="pca",  # spectral init of a noisy graph took a third of the time, for no gain
         precomputed_knn=(ids.astype(np.int32), dists.astype(np.float32)),
+        tqdm_kwds=_EpochRelay.kwds(report) if on_progress else None,
     )
     with warnings.catch_warnings():
         # "n_jobs overridden by random_state" and "no search index: no transform()": both
@@ -362,25 +414,122 @@ def _umap(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping
         return reducer.fit_transform(data)
 
 
-def _tsne(data: np.ndarray, dims: int, seed: int, metric: str, settings: Mapping) -> np.ndarray:
-    import openTSNE
+class _EpochRelay:
+    """A file for umap's tqdm bar, which it writes as "epoch/epochs": each write becomes a
+    `ProjectionEvent` (umap has no callback; its bar is the only progress it gives).
 
-    tsne = openTSNE.TSNE(
-        n_components=dims,
-        perplexity=float(settings["perplexity"]),
-        initialization="pca",
-        metric=metric,
-        # openTSNE's "auto": Barnes-Hut below 10,000 points, FFT interpolation above (measured
-        # here: FFT on 1,500-5,000 words took 4 times the CPU of Barnes-Hut); FFT exists for
-        # 1-2 dimensions only, so a 3D map is always Barnes-Hut.
-        negative_gradient_method="auto" if dims <= 2 else "bh",
-        n_jobs=free_cores(),
-        random_state=seed,
-        verbose=False,
-    )
+    >>> seen = []
+    >>> _EpochRelay(seen.append).write("50/200")
+    >>> seen
+    [ProjectionEvent(fraction=0.4, text='UMAP: epoch 50 of 200')]
+    """
+
+    def __init__(self, report: Progress) -> None:
+        self.report = report
+
+    @classmethod
+    def kwds(cls, report: Progress) -> dict[str, Any]:
+        """umap's `tqdm_kwds` that send its bar here every 10 epochs."""
+        return {"disable": False, "file": cls(report), "bar_format": "{n}/{total}",
+                "mininterval": 0, "miniters": 10, "leave": False}  # fmt: skip
+
+    def write(self, text: str) -> None:
+        match = re.search(r"(\d+)/(\d+)", text)
+        if match and int(match[2]):
+            done, total = int(match[1]), int(match[2])
+            self.report(ProjectionEvent(0.2 + 0.8 * done / total, f"UMAP: epoch {done} of {total}"))
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+
+# openTSNE's defaults are 250 iterations with early exaggeration (12), then 500 without.
+# With its learning rate n / 12 the map settles sooner (Belkina et al. 2019, "opt-SNE"), so
+# embedlab runs 125 + 375: on 5,000 clustered 100-d words (one thread, seed 0) that cut the
+# optimisation's CPU time by about a fifth and moved trustworthiness (k=10) from 0.960 to
+# 0.955 and the share of neighbours kept from 0.754 to 0.749.
+TSNE_EXAGGERATION_ITERS = 125
+TSNE_ITERS = 375
+TSNE_REPORT_EVERY = 50  # iterations between progress events
+TSNE_EXACT_UP_TO = 20_000  # exact neighbours (embedlab's search) up to here, then annoy
+
+
+def _tsne(
+    data: np.ndarray,
+    dims: int,
+    seed: int,
+    metric: str,
+    settings: Mapping,
+    on_progress: Progress | None = None,
+) -> np.ndarray:
+    """openTSNE with PCA initialisation: exact k nearest neighbours (3 x perplexity of them,
+    embedlab's batched search) up to `TSNE_EXACT_UP_TO` words, annoy above (pynndescent
+    compiles numba code for ~40 s in each new process); `free_cores()` threads."""
+    import openTSNE
+    from openTSNE import affinity
+
+    report = on_progress or _ignore
+    perplexity = float(settings["perplexity"])
+    n = data.shape[0]
+    k = min(n - 1, int(3 * perplexity))
+    jobs = free_cores()
+    report(ProjectionEvent(0.02, f"t-SNE: finding each word's {k} nearest neighbours…"))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Pp]erplexity.*")
-        return np.asarray(tsne.fit(data))
+        if n <= TSNE_EXACT_UP_TO:
+            index = _exact_knn(data, k, metric)
+            affinities = affinity.PerplexityBasedNN(
+                perplexity=perplexity, knn_index=index, n_jobs=jobs
+            )
+        else:
+            affinities = affinity.PerplexityBasedNN(
+                data, perplexity, method="annoy", metric=metric, n_jobs=jobs, random_state=seed
+            )
+        total = TSNE_EXAGGERATION_ITERS + TSNE_ITERS
+        done = [0]
+
+        def relay(iteration: int, error: float, embedding: np.ndarray) -> None:
+            done[0] += TSNE_REPORT_EVERY
+            text = f"t-SNE: iteration {min(done[0], total):,} of {total:,}"
+            report(ProjectionEvent(0.1 + 0.9 * min(done[0], total) / total, text))
+
+        tsne = openTSNE.TSNE(
+            n_components=dims,
+            perplexity=perplexity,
+            initialization="pca",
+            metric=metric,
+            early_exaggeration_iter=TSNE_EXAGGERATION_ITERS,
+            n_iter=TSNE_ITERS,
+            # Barnes-Hut below 10,000 words, FFT above: measured on 5,000 words (one thread)
+            # FFT took 1.6 times the CPU of Barnes-Hut; FFT exists for 1-2 dimensions only.
+            negative_gradient_method="auto" if dims <= 2 else "bh",
+            n_jobs=jobs,
+            random_state=seed,
+            callbacks=relay if on_progress else None,
+            callbacks_every_iters=TSNE_REPORT_EVERY,
+            verbose=False,
+        )
+        return np.asarray(tsne.fit(data, affinities=affinities))
+
+
+def _exact_knn(data: np.ndarray, k: int, metric: str) -> Any:
+    """openTSNE's neighbour index from embedlab's exact search (itself left out)."""
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    from embedlab.search import ExactIndex
+
+    with one_thread():
+        ids, scores = ExactIndex(data).search(data, k=k + 1, metric=metric)
+    n = ids.shape[0]
+    keep = ids != np.arange(n)[:, None]  # each row without itself (ties may put it later)
+    keep[keep.all(axis=1), -1] = False
+    ids, scores = ids[keep].reshape(n, k), scores[keep].reshape(n, k)
+    dists = np.maximum(1.0 - scores, 0.0) if metric == "cosine" else scores
+    return PrecomputedNeighbors(ids.astype(np.int64), dists.astype(np.float64))
+
+
+def _ignore(event: ProjectionEvent) -> None:
+    """The progress sink when nobody listens."""
 
 
 def free_cores() -> int:
@@ -436,11 +585,18 @@ register(
         modules=("torch", "umap"),  # torch: the exact neighbour search
         package="umap-learn",
         settings=("umap_neighbors", "umap_min_dist"),
+        progress=True,
     )
 )
 register(
     Reducer(
-        "tsne", "t-SNE", _tsne, modules=("openTSNE",), package="openTSNE", settings=("perplexity",)
+        "tsne",
+        "t-SNE",
+        _tsne,
+        modules=("openTSNE", "torch"),  # torch: the exact neighbour search
+        package="openTSNE",
+        settings=("perplexity",),
+        progress=True,
     )
 )
 METHODS: tuple[str, ...] = tuple(REDUCERS)

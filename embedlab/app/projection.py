@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,19 +33,36 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from embedlab.analysis.faithfulness import Faithfulness
-    from embedlab.analysis.project import Projection
+    from embedlab.analysis.project import Projection, ProjectionEvent
     from embedlab.embeddings import Embeddings
+    from embedlab.jobs.thread import JobBoard, ThreadJob
 
 METHOD_LABELS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
 METHOD_HELP = (
     "PCA: linear, exact, instant. UMAP and t-SNE keep neighbourhoods: seconds for a few "
-    "thousand words, a minute or more for 100,000."
+    "thousand words, minutes for 100,000 (those run in the background)."
+)
+INTRO = (
+    "Each dot is a word; words the model uses alike land near each other. Distances are "
+    "only roughly kept: PCA keeps the global layout, UMAP and t-SNE keep local "
+    "neighbourhoods (clusters are meaningful, the gaps between them much less so)."
+)
+SELECT_HELP = (
+    "Drag a box or a lasso over the chart to list the words you select (the lasso is in "
+    "the bar above the map); click a word to highlight it and its neighbours; "
+    "double-click the chart to clear the selection."
 )
 SPINNER = {
     "pca": "Projecting {n:,} words with PCA…",
     "umap": "Projecting {n:,} words with UMAP…",
     "tsne": "Projecting {n:,} words with t-SNE…",
 }
+HELP = (  # the method settings' help: UMAP neighbours, UMAP minimum distance, perplexity
+    "How many neighbours shape each word's place: small = local detail, large = more global "
+    "structure.",
+    "How tightly words may pack together.",
+    "Roughly how many neighbours each word pays attention to.",
+)
 COLOURS = {"frequency": "Frequency", "cluster": "k-means cluster", "faithfulness": "Faithfulness"}
 COLOUR_HELP = (
     "Clusters are found in the model's full space, not in the picture. Faithfulness shows "
@@ -234,6 +252,129 @@ def settings_of(method: str, values: Mapping[str, Any]) -> tuple:
     else:
         out["perplexity"] = float(values.get("proj_perplexity", 30))
     return tuple(sorted(out.items()))
+
+
+# --- big maps: computed on the job board ---------------------------------------------------
+BACKGROUND_ABOVE = 5_000  # UMAP and t-SNE of more words run in a background job
+CONFIRM_ABOVE_S = 60.0  # ... and wait for a click when they are estimated to take longer
+KEPT_MAPS = 16  # finished background maps kept in memory (like the page's own cache)
+_MAPS_LOCK = threading.Lock()
+_MAPS: OrderedDict[tuple, Projection] = OrderedDict()
+_MAP_JOBS: dict[tuple, str] = {}
+
+
+def in_background(method: str, n: int) -> bool:
+    """Whether this map runs on the job board (UMAP or t-SNE of more than
+    `BACKGROUND_ABOVE` words) instead of while the page waits.
+
+    >>> in_background("umap", 5_000), in_background("tsne", 20_000), in_background("pca", 10**5)
+    (False, True, False)
+    """
+    return method != "pca" and n > BACKGROUND_ABOVE
+
+
+def needs_confirming(method: str, n: int) -> bool:
+    """Whether the page asks before it starts this map (estimated above `CONFIRM_ABOVE_S`)."""
+    return projecting.estimate_seconds(method, n) > CONFIRM_ABOVE_S
+
+
+def estimate_note(method: str, n: int) -> str:
+    """What a big map will cost, said before it starts.
+
+    >>> estimate_note("tsne", 100_000).startswith("t-SNE of 100,000 words takes about")
+    True
+    """
+    name = projecting.METHOD_NAMES.get(method, method)
+    return (
+        f"{name} of {n:,} words takes about {_duration(projecting.estimate_seconds(method, n))} "
+        "on this server (more when it is busy). It runs in the background: the page stays "
+        "usable and the map appears when it is ready."
+    )
+
+
+def finished_map(key: tuple) -> Projection | None:
+    """A background map computed earlier for this view (`key` = model, path, method, n,
+    dims, settings), or None."""
+    with _MAPS_LOCK:
+        proj = _MAPS.get(key)
+        if proj is not None:
+            _MAPS.move_to_end(key)
+        return proj
+
+
+def map_job(board: JobBoard, key: tuple) -> ThreadJob | None:
+    """The job computing (or that computed) this view, while the board remembers it."""
+    with _MAPS_LOCK:
+        job_id = _MAP_JOBS.get(key)
+    return board.get(job_id)
+
+
+def start_map(board: JobBoard, key: tuple, emb: Embeddings) -> ThreadJob:
+    """Start the view's projection on `board` (or return the job already computing it); its
+    result joins `finished_map`'s cache when it ends."""
+    model, path, method, n, dims, settings = key
+
+    def work(on_progress: Callable[[ProjectionEvent], None]) -> Projection:
+        proj = projecting.project(emb, method, n, dims, on_progress=on_progress, **dict(settings))
+        with _MAPS_LOCK:
+            _MAPS[key] = proj
+            while len(_MAPS) > KEPT_MAPS:
+                _MAPS.popitem(last=False)
+        return proj
+
+    with _MAPS_LOCK:
+        running = board.get(_MAP_JOBS.get(key))
+        if running is not None and not running.finished:
+            return running
+        name = projecting.METHOD_NAMES.get(method, method)
+        job = board.start(f"{name} of {n:,} words", work)
+        _MAP_JOBS[key] = job.id
+        return job
+
+
+def forget_map(key: tuple) -> None:
+    """Forget the view's failed or cancelled job, so that the page may start it again."""
+    with _MAPS_LOCK:
+        _MAP_JOBS.pop(key, None)
+
+
+def progress_text(job: ThreadJob) -> str:
+    """The running map's line: what it does now, the time so far and the estimate.
+
+    >>> from embedlab.jobs.thread import ThreadJob
+    >>> from embedlab.analysis.project import ProjectionEvent
+    >>> job = ThreadJob("1", "t-SNE of 20,000 words", event=ProjectionEvent(0.5, "iteration 9"))
+    >>> progress_text(job).startswith("t-SNE of 20,000 words: iteration 9 (0 s so far")
+    True
+    """
+    event = job.event
+    text = f"{job.description}: {event.text if event else 'waiting to start…'}"
+    return f"{text} ({job.seconds:,.0f} s so far; {progress_eta(job)})"
+
+
+def progress_fraction(job: ThreadJob) -> float:
+    """How far the job has got, 0 to 1."""
+    return float(min(max(getattr(job.event, "fraction", 0.0), 0.0), 1.0))
+
+
+def progress_eta(job: ThreadJob) -> str:
+    """Time left, from the pace so far once a tenth is done, else "starting"."""
+    done = progress_fraction(job)
+    if done < 0.1 or done >= 1.0:
+        return "starting" if done < 0.1 else "finishing"
+    return f"about {_duration(job.seconds * (1 - done) / done)} left"
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in words, rounded.
+
+    >>> _duration(8), _duration(95), _duration(400)
+    ('10 seconds', '2 minutes', '7 minutes')
+    """
+    if seconds < 60:
+        return f"{max(10, round(seconds, -1)):.0f} seconds"
+    minutes = round(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 # --- what the page says and draws ------------------------------------------------------------

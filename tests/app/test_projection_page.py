@@ -274,3 +274,61 @@ def test_clicking_a_word_highlights_it(lee_home, monkeypatch):
     assert at.text_input(key="proj_highlight").value == "police"
     assert at.query_params["word"] == "police"
     assert not at.get("download_button")  # a click is not a selection to download
+
+
+# --- big maps run on the job board -------------------------------------------------------------
+def test_a_big_map_runs_in_the_background_then_is_cached(lee_home, monkeypatch, computed):
+    """Above the threshold, t-SNE asks first (with an estimate), runs as a job with progress and
+    Cancel while the page stays live, then shows from the cache without computing again."""
+    from embedlab.app import projection as presenter
+    from embedlab.jobs.thread import BOARD
+
+    monkeypatch.setattr(presenter, "BACKGROUND_ABOVE", 200)
+    monkeypatch.setattr(presenter, "CONFIRM_ABOVE_S", 0.0)  # every background map asks first
+    at = open_page("projection")
+    at.radio(key="proj_method").set_value("tsne")
+    at.slider(key="proj_n").set_value(400).run()
+    assert not at.exception and not at.error
+    assert "t-SNE of 400 words takes about" in at.info[0].value
+    assert not at.get("plotly_chart") and all(call[0] == "pca" for call in computed)
+
+    at.button(key="proj_start").click().run()
+    assert not at.exception and not at.error
+    assert len(at.get("progress")) == 1 and at.button(key="proj_cancel")
+    path = str(Workspace(lee_home).model(DEMO_MODEL).path)
+    key = (DEMO_MODEL, path, "tsne", 400, 2, (("perplexity", 30.0), ("seed", 0)))
+    job = presenter.map_job(BOARD, key)
+    assert job is not None and BOARD.wait(job.id, timeout=180).state == "done"
+
+    at.run()
+    assert not at.exception and not at.error and not at.get("progress")
+    assert "Showing the 400 most frequent" in captions(at) and "t-SNE in" in captions(at)
+    at.radio(key="proj_colour").set_value("cluster").run()  # a rerun: the map is cached
+    assert not at.exception and chart(at)
+    assert computed.count(("tsne", 400, 2)) == 1
+
+
+def test_a_cancelled_background_map_says_so_and_can_start_again(lee_home, monkeypatch):
+    from embedlab.app import projection as presenter
+    from embedlab.jobs.thread import BOARD
+
+    monkeypatch.setattr(presenter, "BACKGROUND_ABOVE", 200)
+    monkeypatch.setattr(presenter, "CONFIRM_ABOVE_S", 1e9)  # starts without asking
+    at = open_page("projection")
+    at.radio(key="proj_method").set_value("tsne")
+    at.slider(key="proj_n").set_value(500).run()
+    assert not at.exception and len(at.get("progress")) == 1
+    assert "runs in the background" in at.info[0].value
+    at.button(key="proj_cancel").click().run()
+    path = str(Workspace(lee_home).model(DEMO_MODEL).path)
+    key = (DEMO_MODEL, path, "tsne", 500, 2, (("perplexity", 30.0), ("seed", 0)))
+    assert BOARD.wait(presenter.map_job(BOARD, key).id, timeout=120).state == "cancelled"
+    at.run()
+    assert not at.exception and "cancelled" in at.warning[0].value
+    assert not at.get("plotly_chart")
+    at.button(key="proj_retry").click().run()  # forgets the cancelled run: a new one starts
+    assert not at.exception and len(at.get("progress")) == 1
+    new = presenter.map_job(BOARD, key)
+    assert new is not None and new.state == "running"
+    BOARD.cancel(new.id)
+    BOARD.wait(new.id, timeout=120)
