@@ -49,7 +49,7 @@ def run_ui(data) -> None:  # features, classifier and evaluation widgets, and th
         key="cls_model", help=H["model"]) if features in view.POOLED else None  # fmt: skip
     classifier = middle.radio("Classifier", view.classifier_choices(features), key="cls_classifier",
                               format_func=view.CLASSIFIERS.get, help=H["classifier"])  # fmt: skip
-    kw = {}  # the torch head's settings and the seed, for make_config
+    kw = {"finetune": middle.checkbox(**view.FINETUNE)} if features == "minilm" else {}  # & seed
     if classifier == "torch":
         with middle.expander("Torch head settings"):
             kw["hidden"] = st.number_input("Hidden units (0: linear)", 0, 1024, 0, key="cls_hidden")
@@ -123,11 +123,11 @@ def show(result, maps: dict) -> None:  # scores, baseline, confusion, per class,
 
 st.title("Classify")
 st.caption(view.INTRO)
+ui.linked_widgets("classify", view.LINKS)  # the settings: in the URL, kept across pages
 data = None
 with ui.shown_errors():
     data = data_ui()
-if data is not None:
-    st.caption(md(view.data_caption(data)))
+st.caption(md(view.data_caption(data))) if data is not None else None
 with ui.shown_errors():
     run_ui(data)
 job_id = st.query_params.get(JOB_PARAM) or st.session_state.get(JOB)

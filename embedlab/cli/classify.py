@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", help="word-vector model (workspace name or file) for pooled features")
     p.add_argument("--classifier", default="logreg", choices=["logreg", "torch"])
-    p.add_argument("--finetune", action="store_true", help="torch: train the word vectors too")
+    p.add_argument(
+        "--finetune",
+        action="store_true",
+        help="torch: train the word vectors too; minilm: fine-tune the encoder end to end with "
+        "a linear head (one pass, the best weights on a validation split kept; also scores the "
+        "frozen encoder)",
+    )
+    p.add_argument(
+        "--max-length", type=int, default=64, help="minilm --finetune: word pieces per text"
+    )
     p.add_argument("--hidden", type=int, default=0, help="torch: hidden units (default 0: linear)")
     p.add_argument("--epochs", type=int, default=30, help="torch: most epochs (default 30)")
     p.add_argument("--cv", type=int, default=5, action=_Given, help="stratified folds (default 5)")
@@ -108,6 +118,7 @@ def run_classify(args: argparse.Namespace) -> None:
         device=args.device,
         baseline=args.baseline,
         epochs=args.epochs,
+        max_length=args.max_length,
     ).validate()
     # Like `train`'s, the bar shows on a terminal only; it starts before the data and the
     # model load, and follows every stage (encoder batches, folds, epochs) with its message.
@@ -121,6 +132,8 @@ def run_classify(args: argparse.Namespace) -> None:
             progress.refresh()
 
     def on_progress(event: Any) -> None:
+        if event.stage == "estimate":  # a fine-tuning's expected time, before it goes on
+            print(f"Estimate: {event.message}", file=sys.stderr, flush=True)
         say(event.message, 100 * event.fraction)
 
     try:
@@ -168,6 +181,9 @@ def _print_classification(result: Any) -> None:
     print()
     own = result.seconds - (result.baseline or {}).get("seconds", 0.0)
     rows = [("this run", result.accuracy, result.macro_f1, own)]
+    if result.frozen is not None:
+        frozen = result.frozen
+        rows.append(("frozen MiniLM + logreg", frozen["accuracy"], frozen["macro_f1"], None))
     if result.baseline is not None:
         base = result.baseline
         rows.append(

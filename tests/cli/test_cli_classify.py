@@ -122,6 +122,10 @@ def test_torch_head_with_finetuning(capsys, lee_file):
         (["--finetune"], "Fine-tuning needs the torch classifier"),
         (["--features", "mean", "--model", "nope"], "'nope' is neither a model"),
         (["--cv", "200"], "cv must be a whole number from 2 to 20"),
+        (
+            ["--features", "minilm", "--finetune", "--max-length", "4"],
+            "max_length must be a whole number from 8 to 256",
+        ),
         (["--text-column", "x"], "The demo set has no columns"),
     ],
 )
@@ -159,3 +163,22 @@ def test_bad_data_is_one_line(capsys, tmp_path, home, content, name, flags, mess
 def test_no_results_yet(capsys):
     code, out, _ = run(capsys, "classifications")
     assert code == 0 and out.strip() == "No classification results yet."
+
+
+@pytest.mark.slow
+def test_minilm_finetune_shows_an_estimate_and_the_frozen_encoder(capsys, tmp_path, home):
+    good = ["a great film", "wonderful acting", "I loved it", "brilliant and moving"]
+    bad = ["a terrible film", "boring plot", "I hated it", "awful and dull"]
+    lines = ["text,label"] + [f"{t} {i},pos" for i in range(3) for t in good]
+    lines += [f"{t} {i},neg" for i in range(3) for t in bad]
+    path = tmp_path / "tiny.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = ["classify", str(path), "--features", "minilm", "--finetune", "--test-size", "0.25"]
+    code, out, err = run(capsys, *argv, "--epochs", "1", "--max-length", "16")
+    assert code == 0, err
+    assert "Estimate: fine-tuning" in err and "tokens/s measured here" in err
+    assert "all-MiniLM-L6-v2 fine-tuned end to end + linear head" in out
+    assert "frozen MiniLM + logreg" in out and "TF-IDF + logreg baseline" in out
+    (record,) = Workspace().classifications()
+    assert record.report["config"]["max_length"] == 16
+    assert record.report["frozen"]["accuracy"] is not None

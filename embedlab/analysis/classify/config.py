@@ -32,6 +32,7 @@ CLASSIFIERS: Mapping[str, str] = {
 }
 """Classifier name → human label. `torch` reads token ids through a model's vectors."""
 
+ENCODERS_FINETUNED = "all-MiniLM-L6-v2 fine-tuned end to end + linear head"
 POOLED = ("mean", "tfidf-mean", "sif")
 BASELINE = ("tfidf", "logreg")
 MAX_FOLDS = 20
@@ -53,6 +54,10 @@ class ClassifyConfig:
     `epochs` with early stopping after `patience` epochs without a better validation loss,
     on `val_size` of the training data; `finetune` also trains the word vectors.
     `baseline` runs TF-IDF + logistic regression on the same splits for comparison.
+    With `features="minilm"` (and the logreg classifier), `finetune` trains the encoder end to
+    end with a linear head on texts cut at `max_length` word pieces (at most
+    `finetune.MAX_EPOCHS` epochs, fewer when `epochs` is lower), and the frozen encoder +
+    logistic regression is scored on the same splits too.
     """
 
     features: str = "tfidf"
@@ -70,6 +75,7 @@ class ClassifyConfig:
     val_size: float = 0.1
     c: float = 1.0
     max_mistakes: int = 20
+    max_length: int = 64
 
     def validate(self) -> ClassifyConfig:
         """Raise InputError for the first rule broken; return self."""
@@ -95,9 +101,14 @@ class ClassifyConfig:
                 else f"The features '{self.features}' pool word vectors"
             )
             raise InputError(f"{what}; choose a model (the CLI's --model).")
-        if self.finetune and self.classifier != "torch":
+        if self.finetune and self.classifier != "torch" and not self.finetunes_encoder:
             raise InputError(
-                "Fine-tuning needs the torch classifier (the CLI's --classifier torch)."
+                "Fine-tuning needs the torch classifier (the CLI's --classifier torch) or the "
+                "minilm features (--features minilm)."
+            )
+        if not _is_int(self.max_length) or not 8 <= self.max_length <= 256:
+            raise InputError(
+                f"max_length must be a whole number from 8 to 256; got {self.max_length!r}."
             )
         if (self.cv is None) == (self.test_size is None):
             raise InputError(
@@ -135,6 +146,11 @@ class ClassifyConfig:
         return self.features in POOLED or self.classifier == "torch"
 
     @property
+    def finetunes_encoder(self) -> bool:
+        """Whether the sentence encoder itself is fine-tuned (minilm features, `finetune`)."""
+        return self.finetune and self.features == "minilm" and self.classifier == "logreg"
+
+    @property
     def is_baseline(self) -> bool:
         """Whether this run is itself the TF-IDF + logistic regression baseline."""
         return (self.features, self.classifier) == BASELINE
@@ -152,6 +168,8 @@ class ClassifyConfig:
     def describe(self) -> str:
         """One line: features + classifier, evaluation."""
         head = CLASSIFIERS[self.classifier]
+        if self.finetunes_encoder:
+            return f"{ENCODERS_FINETUNED}, {self.evaluation()}"
         if self.classifier == "torch":
             head = f"torch head ({'linear' if not self.hidden else f'{self.hidden} hidden'}"
             head += ", fine-tuned)" if self.finetune else ", frozen vectors)"

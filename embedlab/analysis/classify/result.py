@@ -24,7 +24,8 @@ class ClassifyEvent:
     """One progress event of a run, for a callback.
 
     `stage` is "load" (model or encoder), "encode" (sentence-encoder batches: `done` of
-    `total` texts), "fold" (fold `fold` of `folds` finished), "epoch" (torch head: `epoch`
+    `total` texts), "estimate" (a fine-tuning's expected time, in `message`), "fold" (fold
+    `fold` of `folds` finished), "epoch" (torch head: `epoch`
     of `epochs` in fold `fold`, with `loss`, `val_loss`, `val_accuracy`), "baseline" or
     "done". `fraction` (0..1) is the share of the whole run done; `message` says it in words.
 
@@ -57,7 +58,8 @@ class ClassificationResult:
     `indices` are the dataset positions that were scored (every text under CV, the test
     texts with a held-out split); `y_true`, `y_pred`, `proba` (columns in `labels` order),
     `fold` and `features` (dense, for the map; None for TF-IDF, reduced when drawn) follow
-    them.
+    them. `frozen` holds the frozen encoder + logistic regression's scores on the same
+    splits when the encoder itself was fine-tuned.
     """
 
     config: ClassifyConfig
@@ -83,6 +85,7 @@ class ClassificationResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     encoder: dict[str, Any] | None = None
     record_id: int | None = None
+    frozen: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json document (and what the catalog stores): scores, not documents."""
@@ -100,6 +103,7 @@ class ClassificationResult:
             "dataset": self.dataset,
             "model": self.model,
             "encoder": self.encoder,
+            "frozen": self.frozen,
             "oov": self.oov,
             "mistakes": self.mistakes,
             "seconds": self.seconds,

@@ -10,6 +10,7 @@ caller names one; a run that is itself the baseline fills that cache too.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -135,6 +136,8 @@ def run_classification(
     encoded, encoder_info = None, None
     has_baseline = config.baseline and not config.is_baseline
     share_encode = 0.3 if config.features == "minilm" else 0.0
+    if config.finetunes_encoder:  # encoding (for the frozen comparison) is a small part
+        share_encode = 0.05
     share_base = 0.1 if has_baseline else 0.0
     share_main = 1.0 - share_encode - share_base
     if config.features == "minilm":
@@ -146,14 +149,18 @@ def run_classification(
     proba_rows: list[np.ndarray] = []
     index_rows: list[np.ndarray] = []
     fold_rows: list[np.ndarray] = []
+    frozen_rows: list[np.ndarray] = []
     history: list[dict[str, Any]] = []
     fit_start = time.perf_counter()
     for number, (train, test) in enumerate(folds, 1):
         base = share_encode + share_main * (number - 1) / len(folds)
 
         def on_epoch(event: dict[str, Any], number: int = number, base: float = base) -> None:
-            history.append({"fold": number, **event})
             frac = base + share_main / len(folds) * event["epoch"] / event["epochs"]
+            if "message" in event:  # the fine-tuned encoder: steps, estimate, validation
+                _notify_finetune(notify, event, min(frac, 1.0), number, len(folds), history)
+                return
+            history.append({"fold": number, **event})
             notify(
                 ClassifyEvent(
                     "epoch",
@@ -174,6 +181,22 @@ def run_classification(
             config, emb, encoded, texts, labels, classes, train, test, device, on_epoch
         )
         proba_rows.append(proba)
+        if config.finetunes_encoder:  # the frozen encoder + logistic regression, same fold
+            frozen_config = dataclasses.replace(config, finetune=False)
+            frozen_rows.append(
+                _fit_predict(
+                    frozen_config,
+                    None,
+                    encoded,
+                    texts,
+                    labels,
+                    classes,
+                    train,
+                    test,
+                    device,
+                    _ignore,
+                )  # fmt: skip
+            )
         index_rows.append(test)
         fold_rows.append(np.full(len(test), number))
         notify(
@@ -193,6 +216,15 @@ def run_classification(
     fold = np.concatenate(fold_rows)[order]
     baseline = None
     scores = _scores(labels[indices], proba, classes)
+    frozen = None
+    if frozen_rows:
+        frozen_scores = _scores(labels[indices], np.concatenate(frozen_rows)[order], classes)
+        frozen = {
+            "features": "minilm",
+            "classifier": "logreg",
+            "accuracy": frozen_scores["accuracy"],
+            "macro_f1": frozen_scores["macro_f1"],
+        }
     if has_baseline:
         baseline = _read_baseline(baseline_cache, data, config)
         if baseline is None:
@@ -234,9 +266,41 @@ def run_classification(
         model=model_info,
         history=history,
         encoder=encoder_info,
+        frozen=frozen,
     )
     notify(ClassifyEvent("done", 1.0, f"accuracy {result.accuracy:.1%}"))
     return result
+
+
+def _notify_finetune(
+    notify: ProgressCallback,
+    event: dict[str, Any],
+    fraction: float,
+    number: int,
+    folds: int,
+    history: list[dict[str, Any]],
+) -> None:
+    """One event of the fine-tuned encoder as a `ClassifyEvent` (validation scores also go to
+    `history`)."""
+    fold = f"fold {number} of {folds}: " if folds > 1 else ""
+    scored = event["kind"] == "epoch"
+    if scored:
+        keep = ("epoch", "epochs", "step", "steps", "loss", "val_loss", "val_accuracy")
+        history.append({"fold": number, **{k: event[k] for k in keep}})
+    notify(
+        ClassifyEvent(
+            "estimate" if event["kind"] == "estimate" else "epoch",
+            fraction,
+            fold + event["message"],
+            fold=number,
+            folds=folds,
+            loss=event.get("loss") if scored else None,
+            val_loss=event.get("val_loss"),
+            val_accuracy=event.get("val_accuracy"),
+            done=event.get("step"),
+            total=event.get("steps"),
+        )
+    )
 
 
 def _encode(
@@ -288,6 +352,20 @@ def _fit_predict(
     """Class probabilities (columns in `classes` order) of the test rows."""
     train_texts = [texts[i] for i in train]
     test_texts = [texts[i] for i in test]
+    if config.finetunes_encoder:
+        from embedlab.analysis.classify.finetune import MAX_EPOCHS, EncoderClassifier
+
+        tuned = EncoderClassifier(
+            max_length=config.max_length,
+            epochs=min(config.epochs, MAX_EPOCHS),
+            patience=min(config.patience, 2),
+            val_size=config.val_size,
+            device=device,
+            seed=config.seed,
+            on_epoch=on_epoch,
+        )
+        tuned.fit(train_texts, labels[train])
+        return _aligned(tuned.predict_proba(test_texts), tuned.classes_, classes)
     if config.classifier == "torch":
         from embedlab.analysis.classify.heads import TorchBagClassifier
 
