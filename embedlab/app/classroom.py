@@ -3,10 +3,14 @@ session works in its own student space; the teacher's workspace is shared read-o
 
 A session's space is the name its student typed in the sidebar, kept in the URL as
 `space=NAME` so a reload finds it, else an anonymous `anon-…` space made for the session
-(also kept in the URL). `ui.workspace()` returns the session's `ClassWorkspace`
-(`embedlab.store.spaces`), or the teacher's own workspace once the session entered the
-teacher's password (`embedlab.app.gate`), which also shows the teacher's panel: the spaces,
-their disk use, and clearing one. Without class mode nothing here runs.
+(also kept in the URL). The name is also kept in a cookie (`COOKIE`): a session that starts
+without `space=` in its URL (the browser reconnected to a restarted server in the middle of
+a page switch, whose request carried no query string) finds its space there.
+
+`ui.workspace()` returns the session's `ClassWorkspace` (`embedlab.store.spaces`), or the
+teacher's own workspace once the session entered the teacher's password
+(`embedlab.app.gate`), which also shows the teacher's panel: the spaces, their disk use,
+and clearing one. Without class mode nothing here runs.
 
 >>> class_mode({"EMBEDLAB_CLASS": "1"}), class_mode({})
 (True, False)
@@ -14,6 +18,7 @@ their disk use, and clearing one. Without class mode nothing here runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +34,8 @@ from embedlab.store.workspace import Workspace
 
 CLASS_ENV = "EMBEDLAB_CLASS"
 PARAM = "space"
+COOKIE = "embedlab_space"
+COOKIE_DAYS = 30
 _SPACE = "_class_space"
 _PROBLEM = "_class_space_problem"
 
@@ -44,21 +51,71 @@ def _space(teacher_root: str, name: str) -> spaces.ClassWorkspace:
     return spaces.ClassWorkspace(teacher_root, name)
 
 
+def choose_space(from_url: str | None, from_cookie: str | None) -> tuple[str, str | None]:
+    """(the space a new session works in, the sentence on a bad name in the URL or None):
+    the URL's name, else the cookie's, else a new anonymous one. A bad cookie is ignored.
+
+    >>> choose_space("Alice", "bob"), choose_space(None, "bob")
+    (('alice', None), ('bob', None))
+    >>> name, problem = choose_space("../x", None)
+    >>> name.startswith("anon-"), problem.startswith("The space name")
+    (True, True)
+    """
+    problem = None
+    if from_url:
+        try:
+            return spaces.space_name(from_url), None
+        except EmbedlabError as err:
+            problem = str(err)
+    if from_cookie:
+        with contextlib.suppress(EmbedlabError):
+            return spaces.space_name(from_cookie), problem
+    return spaces.anonymous_name(), problem
+
+
+def _cookie() -> str | None:
+    """The space cookie the browser sent when this session connected (None in AppTest)."""
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no client connection (AppTest): no cookie
+        return None
+
+
 def session_space() -> str:
-    """This session's space name: chosen before, else the URL's, else a new anonymous one."""
+    """This session's space name: chosen before, else the URL's, else the cookie's, else a
+    new anonymous one (`choose_space`)."""
     name = st.session_state.get(_SPACE)
     if name:
         return name
-    wanted = st.query_params.get(PARAM)
-    name = None
-    if wanted:
-        try:
-            name = spaces.space_name(wanted)
-        except EmbedlabError as err:
-            st.session_state[_PROBLEM] = str(err)
-    name = name or spaces.anonymous_name()
+    name, problem = choose_space(st.query_params.get(PARAM), _cookie())
+    if problem:
+        st.session_state[_PROBLEM] = problem
     st.session_state[_SPACE] = name
     return name
+
+
+def cookie_script(name: str) -> str:
+    """The script that keeps `name` in the browser's space cookie (a checked space name, so
+    nothing in it needs escaping).
+
+    >>> cookie_script("alice")
+    "<script>document.cookie = 'embedlab_space=alice; path=/; max-age=2592000; SameSite=Strict';</script>"
+    """  # noqa: E501 - one line of script
+    name = spaces.space_name(name)
+    age = COOKIE_DAYS * 86400
+    return (
+        f"<script>document.cookie = '{COOKIE}={name}; path=/; max-age={age}; SameSite=Strict';"
+        "</script>"
+    )
+
+
+def _remember(name: str) -> None:
+    """Keep the space in the URL and, while the browser's cookie (as sent when this session
+    connected) names another, write the cookie: the same script on every run, so Streamlit
+    keeps its element and the browser runs it once."""
+    st.query_params[PARAM] = name
+    if _cookie() != name:
+        st.html(cookie_script(name), unsafe_allow_javascript=True)
 
 
 def session_workspace(teacher: Workspace) -> Workspace:
@@ -91,7 +148,7 @@ def sidebar_panel(ws: Workspace, record: ModelRecord | None) -> None:
         st.caption("Space: **the teacher's workspace** (full rights: you can delete its models).")
     else:
         name = session_space()
-        st.query_params[PARAM] = name
+        _remember(name)
         st.caption(
             f"Space: **{escape_markdown(name)}** · your own corpora, models and runs; the "
             "teacher's models are shared read-only."

@@ -94,6 +94,9 @@ def run_app(args: argparse.Namespace) -> None:
         "--server.port", str(args.port),
         "--server.address", args.address,
         "--server.maxUploadSize", str(MAX_UPLOAD_MB.value()),
+        # what .streamlit/config.toml says, for a start outside the checkout
+        "--runner.magicEnabled", "false",
+        "--runner.postScriptGC", "false",
     ]  # fmt: skip
     raise SystemExit(subprocess.call(cmd, env=env))
 

@@ -18,6 +18,9 @@ and when a dead one's run is failed.
 >>> ws.set_run_pid(run_id, 2**22 + 12345)  # no such process
 >>> reap_dead_runs(ws), ws.run(run_id).status
 (1, 'failed')
+>>> listed = ws.create_run("word2vec", {}, None, None)  # no process took it (yet)
+>>> reap_dead_runs(ws), reap_dead_runs(ws, unclaimed_after=-1), ws.run(listed).status
+(0, 1, 'failed')
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from embedlab import limits
@@ -34,6 +38,13 @@ if TYPE_CHECKING:
     from embedlab.store.workspace import Workspace
 
 DIED = "The training process stopped unexpectedly; start it again."
+NEVER_STARTED = (
+    "The training process never started (the app stopped before it could start it); "
+    "start the run again."
+)
+UNCLAIMED_SECONDS = 120.0
+"""How long a listed run may wait for its training process to take it (set its pid) before
+it counts as abandoned; a process starts in seconds, even on a busy machine."""
 
 
 def process_alive(pid: int) -> bool:
@@ -55,12 +66,33 @@ def process_alive(pid: int) -> bool:
         return True
 
 
-def reap_dead_runs(ws: Workspace) -> int:
-    """Mark runs whose process is gone (queued or running) as failed; returns how many."""
+def reap_dead_runs(ws: Workspace, unclaimed_after: float | None = None) -> int:
+    """Mark runs whose process is gone (queued or running) as failed, and queued runs that no
+    process took within `unclaimed_after` seconds (default `UNCLAIMED_SECONDS`); returns how
+    many.
+
+    A run is listed (queued, no process) a moment before the app starts its training
+    process; a server stopped in that moment leaves a run that no process will ever take.
+    """
     dead = [run_id for run_id, pid in ws.unfinished_runs() if not process_alive(pid)]
     for run_id in dead:
         ws.fail_run(run_id, DIED)
-    return len(dead)
+    limit = UNCLAIMED_SECONDS if unclaimed_after is None else unclaimed_after
+    now = datetime.now(UTC)
+    never = [
+        run_id
+        for run_id, created in ws.unclaimed_runs()
+        if (now - _parse_time(created)).total_seconds() > limit
+    ]
+    for run_id in never:
+        ws.fail_run(run_id, NEVER_STARTED)
+    return len(dead) + len(never)
+
+
+def _parse_time(text: str) -> datetime:
+    """A catalog time (ISO 8601, UTC); one without a zone is UTC."""
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def claim_run(ws: Workspace, run_id: int, max_running: int, pid: int | None = None) -> bool:

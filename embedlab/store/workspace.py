@@ -531,6 +531,14 @@ class Workspace:
             ).fetchall()
         return [(int(r["id"]), int(r["pid"])) for r in rows]
 
+    def unclaimed_runs(self) -> list[tuple[int, str]]:
+        """(run id, created) of the queued runs that no process has taken yet."""
+        with self._db(write=False) as db:
+            rows = db.execute(
+                "SELECT id, created FROM runs WHERE status = 'queued' AND pid IS NULL"
+            ).fetchall()
+        return [(int(r["id"]), str(r["created"])) for r in rows]
+
     # --- metrics ------------------------------------------------------------------------
     def save_metrics(self, model: str | int, benchmark: str, result: Mapping[str, Any]) -> None:
         """Store a benchmark result for a model (the latest per benchmark is what shows)."""
