@@ -209,7 +209,16 @@ def encode_cached(
         tmp.unlink(missing_ok=True)
     info = {"cached": False, "seconds": seconds, "device": device, "file": str(file)}
     info["precision"] = encode_precision(device)
+    info["threads"] = torch_threads()
     return vectors, info
+
+
+def torch_threads() -> int:
+    """The intra-op threads torch computes with when called from this thread (what an
+    encoding in a server's background thread gets may differ from the main thread's)."""
+    import torch
+
+    return int(torch.get_num_threads())
 
 
 class TokenVectors(NamedTuple):

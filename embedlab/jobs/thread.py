@@ -10,12 +10,14 @@ when it ends — after a rerun, a visit to another page or a reload (the job id 
 `work` receives `on_progress(event)`; each call records the event and raises `Cancelled`
 once a cancel was asked, so work stops at its next progress report.
 
-While a job runs, the objects alive at its start and at each progress event are set aside
-from Python's cyclic garbage collector (`gc.freeze`), and handed back when the last job
-ends. Streamlit runs a full collection after every script run — the page's progress poll,
-twice a second — which holds the GIL for as long as it takes to walk every object of the
-server (0.2 to 2 s with torch and scikit-learn loaded on a busy 2-core machine); without
-this, a job in the app ran 3 times slower than the same work on the command line.
+While a job runs, the objects alive at its start, at each progress event and every
+`REFREEZE_SECONDS` are set aside from Python's cyclic garbage collector (`gc.freeze`), and
+handed back when the last job ends. Streamlit runs a full collection after every script run
+— the page's progress poll, twice a second — which holds the GIL for as long as it takes to
+walk every object of the server (0.2 to 2 s with torch and scikit-learn loaded on a busy
+2-core machine); without this, a job in the app ran 3 times slower than the same work on the
+command line. The timed refreeze covers what other threads build meanwhile (the app's numba
+warm-up makes objects by the hundred thousand) and jobs that report rarely.
 
 >>> board = JobBoard()
 >>> def work(on_progress):
@@ -41,6 +43,7 @@ from typing import Any, Generic, Literal, TypeVar
 from embedlab.errors import EmbedlabError
 
 KEPT_JOBS = 32  # finished jobs remembered (their results may hold large arrays)
+REFREEZE_SECONDS = 0.25  # while a job runs, what survived this long leaves full collections
 T = TypeVar("T")
 ProgressFn = Callable[[Any], None]
 
@@ -132,15 +135,31 @@ class _CheapCollections:
     0
     """
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = REFREEZE_SECONDS) -> None:
         self._lock = threading.Lock()
         self._running = 0
+        self._every = every
+        self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> _CheapCollections:
         with self._lock:
             self._running += 1
             gc.freeze()
+            if self._ticker is None:  # one ticker while any job runs; it ends with the last
+                self._ticker = threading.Thread(
+                    target=self._tick, name="embedlab-refreeze", daemon=True
+                )
+                self._ticker.start()
         return self
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(self._every)
+            with self._lock:
+                if not self._running:
+                    self._ticker = None
+                    return
+                gc.freeze()
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:

@@ -64,6 +64,7 @@ def test_encodings_are_cached_and_not_encoded_again(encoder_cpu, tmp_path, monke
         texts, "k1", tmp_path, on_progress=lambda d, t: seen.append((d, t))
     )
     assert not info["cached"] and seen == [(0, 3), (3, 3)]  # loaded, then encoded
+    assert info["threads"] == encoders.torch_threads() >= 1  # what the report records
     stored = np.load(tmp_path / "k1-minilm.npy", allow_pickle=False)
     assert np.array_equal(stored, first)
 

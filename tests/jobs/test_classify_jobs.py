@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
 import pytest
 
@@ -94,3 +95,31 @@ def test_full_collections_skip_what_a_running_job_holds():
     assert board.wait(job.id, timeout=10).result == 5_000
     assert seen["at_start"] > 0 and seen["after_event"] >= seen["at_start"] + 5_000
     assert gc.get_freeze_count() == 0  # the last job ended: everything is collectable again
+
+
+def test_objects_made_between_progress_events_are_frozen_too():
+    """A job that reports rarely (a TF-IDF fold) or another thread's churn (the app's numba
+    warm-up) would fill every poll's full collection; while a job runs, what survives a
+    moment is frozen without waiting for the next event, and handed back at the end."""
+    board, built, release, seen = JobBoard(), threading.Event(), threading.Event(), {}
+
+    def work(on_progress):
+        seen["at_start"] = gc.get_freeze_count()
+        made = [[i] for i in range(5_000)]
+        built.set()
+        release.wait(30)  # no progress event from here to the end
+        return len(made)
+
+    job = board.start("quiet", work)
+    assert built.wait(10)
+    deadline = time.monotonic() + 20
+    while gc.get_freeze_count() < seen["at_start"] + 5_000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    frozen = gc.get_freeze_count()
+    release.set()
+    assert board.wait(job.id, timeout=10).result == 5_000
+    assert frozen >= seen["at_start"] + 5_000  # frozen with no event from the job
+    assert gc.get_freeze_count() == 0
+    while any(t.name == "embedlab-refreeze" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the refreeze ticker outlived the last job"
+        time.sleep(0.05)
