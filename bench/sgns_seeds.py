@@ -11,6 +11,7 @@ and as mean ± standard deviation, with words/s.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -30,8 +31,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--workers", type=int, default=0, help="threads; 0: all cores")
     args = parser.parse_args()
     settings = {"dim": 100, "window": 5, "negative": 5, "min_count": 5, "epochs": args.epochs}
+    settings["workers"] = args.workers
     rows: dict[str, list[tuple[float, float, float]]] = {"word2vec": [], "sgns": []}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = prepare(args.corpus, args.repeat, Path(tmp)) / "corpus.txt"
@@ -42,10 +45,14 @@ def main() -> None:
                 ws353 = run_benchmark(emb, "ws353").spearman
                 analogy = run_benchmark(emb, "analogy").accuracy
                 found.append((ws353, analogy, emb.meta["words_per_sec"]))
-                print(f"seed {seed} {algo:9} ws353 {ws353:.3f} analogy {analogy:.4f}", flush=True)
+                print(
+                    f"seed {seed} {algo:9} ws353 {ws353:.3f} analogy {analogy:.4f} "
+                    f"words/s {emb.meta['words_per_sec']:,.0f} load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
     print(
         f"{args.corpus} x{args.repeat}, 100d, window 5, 5 negatives, min-count 5, "
-        f"{args.epochs} epochs, all cores, seeds {args.seeds}"
+        f"{args.epochs} epochs, workers {args.workers or 'all cores'}, seeds {args.seeds}"
     )
     for algo, found in rows.items():
         ws, an, wps = zip(*found, strict=True)

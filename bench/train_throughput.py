@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,6 +167,20 @@ def runs() -> list[tuple[str, str]]:
     return found
 
 
+def _median_row(found: list[dict], gensim: list[dict] | None) -> dict:
+    """One table row from a run's rounds: the median of each number, and the median of each
+    round's words/s ratio to gensim's run of the same round (`speed_ratio`)."""
+    row = dict(found[0])
+    for key in ("words_per_sec", "train_seconds", "wall", "peak", "analogy", "ws353"):
+        row[key] = statistics.median(r[key] for r in found)
+    ratios = [
+        r["words_per_sec"] / g["words_per_sec"]
+        for r, g in zip(found, gensim or found, strict=False)
+    ]
+    row["speed_ratio"] = statistics.median(ratios) if gensim else 1.0
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", type=Path)
@@ -173,6 +188,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--workers", type=int, default=0, help="CPU threads; 0: all cores")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every row this many times, interleaved; "
+        "the table shows medians and the median of each round's ratio to gensim",
+    )
     parser.add_argument("--only", nargs="*", help="algo:device pairs, e.g. sgns:cuda glove.c:cpu")
     parser.add_argument(
         "--glove-source", type=Path, default=GLOVE_SOURCE, help="Stanford GloVe's source folder"
@@ -193,21 +215,33 @@ def main() -> None:
             glove_c = build_glove_c(args.glove_source, Path(tmp))
             if glove_c is None:
                 print(f"  no glove.c at {args.glove_source}; skipping its row", file=sys.stderr)
-        for algo, device in wanted:
-            settings = {**base, "algo": algo, "device": device}
-            if algo == "glove.c":
-                if glove_c is None:
-                    continue
-                child = glove_c_command(glove_c, corpus / "corpus.txt", Path(tmp) / "gc", settings)
-            else:
-                child = [sys.executable, "-c", CHILD, str(corpus), json.dumps(settings)]
-            done = measure(timed(child))
-            row = json.loads(done.stdout.strip().splitlines()[-1])
-            row |= {"algo": algo, "device": device, "wall": done.seconds, "peak": done.peak_mib}
-            results.append(row)
-            print(f"  {algo} on {device}: {row['words_per_sec']:,.0f} words/s", file=sys.stderr)
+        rounds: dict[tuple[str, str], list[dict]] = {}
+        for round_ in range(args.rounds):
+            for algo, device in wanted:
+                settings = {**base, "algo": algo, "device": device}
+                if algo == "glove.c":
+                    if glove_c is None:
+                        continue
+                    child = glove_c_command(
+                        glove_c, corpus / "corpus.txt", Path(tmp) / "gc", settings
+                    )
+                else:
+                    child = [sys.executable, "-c", CHILD, str(corpus), json.dumps(settings)]
+                load = os.getloadavg()[0]
+                done = measure(timed(child))
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+                row |= {"algo": algo, "device": device, "wall": done.seconds}
+                row |= {"peak": done.peak_mib, "load": load, "round": round_}
+                rounds.setdefault((algo, device), []).append(row)
+                print(
+                    f"  round {round_ + 1} {algo} on {device}: {row['words_per_sec']:,.0f} "
+                    f"words/s (load {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
+                    file=sys.stderr,
+                )
+        results = [_median_row(found, rounds.get(("word2vec", "cpu"))) for found in rounds.values()]
 
     ref = next((r for r in results if r["algo"] == "word2vec"), results[0])
+    loads = [r["load"] for found in rounds.values() for r in found]
 
     def ratio(row: dict, key: str) -> float:
         return row[key] / ref[key] if ref[key] else float("nan")
@@ -216,7 +250,8 @@ def main() -> None:
     print(
         f"corpus: {args.corpus} x{args.repeat} = {words:,} tokens after cleaning, "
         f"vocab {ref['vocab']:,}; {os.cpu_count()} cores; dim {args.dim}, window 5, "
-        f"negative 5, min-count 5, {args.epochs} epochs, seed 1"
+        f"negative 5, min-count 5, {args.epochs} epochs, seed 1; {args.rounds} round(s), "
+        f"medians; load {min(loads):.1f}-{max(loads):.1f}"
     )
     head = [
         "run",
@@ -241,9 +276,16 @@ def main() -> None:
             f"{r['ws353']:>10.3f}{ratio(r, 'ws353'):>10.2f}"
         )
     print("peak MiB: the child's peak RSS; +Ng: peak CUDA memory allocated by torch")
+    print("x gensim (words/s): the median over rounds of each round's ratio to gensim's run")
     path = save(
         "train_throughput",
-        {"corpus": str(args.corpus), "repeat": args.repeat, "settings": base, "runs": results},
+        {
+            "corpus": str(args.corpus),
+            "repeat": args.repeat,
+            "settings": base,
+            "runs": results,
+            "rounds": [r for found in rounds.values() for r in found],
+        },
     )
     print(f"wrote {path}")
 

@@ -77,7 +77,6 @@ CHUNK_TOKENS = 1_000_000  # word ids per chunk (before subsampling)
 BATCH_CENTRES = 64  # skip-gram centres per step (about 6 context words each) and
 CBOW_BATCH_CENTRES = 256  # CBOW's; the same on every device, as the draws are: small steps
 # keep the CPU kernels' buffers in cache; a GPU would want more (not measured yet)
-STEPS_PER_CALL = 512  # batches per call of a compiled CPU kernel (its threads meet at the end)
 _BITS = 53  # random draws are integers in [0, 2**53)
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX1 = 0xBF58476D1CE4E5B9
@@ -298,6 +297,11 @@ class _Model:
         c = self.config
         return max(c.min_alpha, c.alpha - (c.alpha - c.min_alpha) * words_done / self.total)
 
+    def lrs(self, words_done: np.ndarray) -> np.ndarray:
+        """`lr` of many points at once (float64, the same values)."""
+        c = self.config
+        return np.maximum(c.min_alpha, c.alpha - (c.alpha - c.min_alpha) * words_done / self.total)
+
     def train_chunk(self, chunk: _Chunk, epoch: int, index: int, words_before: int) -> None:
         """Train on one chunk; `words_before` counts the in-vocabulary words already done."""
         import torch
@@ -344,8 +348,8 @@ class _Model:
             step(*part, negatives, lr)
 
     def _train_chunk_compiled(self, chunk: _Chunk, epoch: int, index: int, before: int) -> None:
-        """`train_chunk` in compiled loops: the same examples and batches, `STEPS_PER_CALL`
-        batches per call."""
+        """`train_chunk` in compiled loops: the same examples and batches, the whole chunk in
+        one call (so the threads meet once per chunk, as gensim's meet once per epoch)."""
         import numba
 
         c, kernels = self.config, self.kernels
@@ -366,15 +370,13 @@ class _Model:
         accept, alias = self.accept.numpy(), self.alias.numpy()
         threads = numba.get_num_threads()
         n, total = len(chunk.ids), len(examples[-1])
-        span = batch * STEPS_PER_CALL
-        for first in range(0, total, span):
-            last = min(total, first + span)
-            starts = np.arange(first, last, batch)
-            lrs = np.array([self.lr(before + n * s / total) for s in starts], dtype=np.float32)
-            bounds = np.append(starts, last) - first
-            noise = (accept, alias, keys[3], first, c.negative)
-            part = [a[first:last] for a in examples]
-            self.loss += kernel(w_in, w_out, *part, noise, bounds, lrs, threads)
+        if total == 0:
+            return
+        starts = np.arange(0, total, batch)
+        lrs = self.lrs(before + n * starts / total).astype(np.float32)
+        bounds = np.append(starts, total)
+        noise = (accept, alias, keys[3], 0, c.negative)
+        self.loss += kernel(w_in, w_out, *examples, noise, bounds, lrs, threads)
 
     def _negatives(self, key: int, start: int, count: int) -> torch.Tensor:
 

@@ -159,7 +159,7 @@ def _scratch(most: int, d: int, k: int) -> tuple:
     )
 
 
-@njit(**_FLAGS)
+@njit(inline="always", **_FLAGS)
 def _centre_block(
     w_in: np.ndarray,
     w_out: np.ndarray,
@@ -170,30 +170,65 @@ def _centre_block(
     lr: float,
     grad_in: np.ndarray,  # out: 2·window × d, the context rows' gradients
     grad_out: np.ndarray,  # out: (1 + k) × d, the target rows' gradients
+    g: np.ndarray,  # scratch: 2·window × (1 + k), the errors
 ) -> float:
     """One centre's block, HogBatch style: every context word scores the centre and the
     same negatives (a (contexts × d) · (d × targets) product); the gradients of both sides
-    go to the buffers (from the parameters as they are); returns the summed loss."""
+    go to the buffers (from the parameters as they are); returns the summed loss.
+
+    Three passes, each an inner loop over d with one store (so it vectorises): the scores
+    and errors, then ``grad_in = g · U``, then ``grad_out = gᵀ · H``. The loss costs one
+    multiply per score: -log sigmoid(±s) = log(1 + e) (+ s for a negative) with e = exp(-s),
+    already computed for the sigmoid, so the block multiplies the (1 + e) in float64 and
+    takes one log at the end (flushed before it could overflow), not a log1p per score.
+    """
     k, d, span = negatives.shape[0], w_in.shape[1], context.shape[0]
-    grad_in[:] = 0.0
-    grad_out[:] = 0.0
-    total = 0.0
-    for j in range(k + 1):
-        target = centre if j == 0 else negatives[j - 1]
-        if j > 0 and target == centre:
+    one = np.float32(1.0)
+    product, total = 1.0, 0.0
+    for s in range(span):
+        if not valid[s]:
             continue
-        u = w_out[target]
-        for s in range(span):
-            if not valid[s]:
+        h = context[s]
+        for j in range(k + 1):
+            target = centre if j == 0 else negatives[j - 1]
+            if j > 0 and target == centre:
+                g[s, j] = 0.0
                 continue
-            h = w_in[context[s]]
-            g, loss = _score(h, w_out, target, 1.0 if j == 0 else 0.0, lr)
-            total += loss
-            gi, go = grad_in[s], grad_out[j]
+            score = np.float32(0.0)
             for c in range(d):
-                gi[c] += g * u[c]
-                go[c] += g * h[c]
-    return total
+                score += w_in[h, c] * w_out[target, c]
+            score = min(max(score, np.float32(-30.0)), np.float32(30.0))
+            e = np.exp(-score)  # sigmoid(s) = 1 / (1 + e)
+            product *= 1.0 + e
+            if j == 0:
+                g[s, j] = (one - one / (one + e)) * lr
+            else:
+                g[s, j] = -one / (one + e) * lr
+                total += score
+            if product > 1e280:  # each factor is below 1e14: flush long before inf
+                total += np.log(product)
+                product = 1.0
+    for s in range(span):
+        for c in range(d):
+            grad_in[s, c] = 0.0
+        if not valid[s]:
+            continue
+        for j in range(k + 1):
+            gj = g[s, j]
+            if gj != 0.0:
+                target = centre if j == 0 else negatives[j - 1]
+                for c in range(d):
+                    grad_in[s, c] += gj * w_out[target, c]
+    for j in range(k + 1):
+        for c in range(d):
+            grad_out[j, c] = 0.0
+        for s in range(span):
+            if valid[s]:
+                gj, h = g[s, j], context[s]
+                if gj != 0.0:
+                    for c in range(d):
+                        grad_out[j, c] += gj * w_in[h, c]
+    return total + np.log(product)
 
 
 @njit(parallel=True, **_FLAGS)
@@ -217,37 +252,59 @@ def skipgram_blocks(
     tables (`sgns.alias_table`), the negatives' stream, the chunk-wide index of the first
     centre and the negatives per centre. `threads` share the batches (see the module's docstring).
     """
+    total = 0.0
+    for t in prange(threads):
+        total += _skipgram_share(
+            w_in, w_out, context, valid, centres, noise, bounds, lrs, t, threads
+        )
+    return total
+
+
+@njit(**_FLAGS)
+def _skipgram_share(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    context: np.ndarray,
+    valid: np.ndarray,
+    centres: np.ndarray,
+    noise: tuple,
+    bounds: np.ndarray,
+    lrs: np.ndarray,
+    t: int,
+    threads: int,
+) -> float:
+    """Thread `t`'s share of `skipgram_blocks`: batches t, t + threads, ...; its loss sum.
+    (Its own function, so that `_centre_block` is inlined here and not in a parallel loop.)"""
     accept, alias, key, first, k = noise
     d, span, batches = w_in.shape[1], context.shape[1], lrs.shape[0]
     most = int(np.max(bounds[1:] - bounds[:-1]))
+    grad_in = np.empty((most, span, d), dtype=np.float32)
+    grad_out = np.empty((most, k + 1, d), dtype=np.float32)
+    negatives = np.empty((most, k), dtype=np.int64)
+    g = np.empty((span, k + 1), dtype=np.float32)
     total = 0.0
-    for t in prange(threads):
-        grad_in = np.empty((most, span, d), dtype=np.float32)
-        grad_out = np.empty((most, k + 1, d), dtype=np.float32)
-        negatives = np.empty((most, k), dtype=np.int64)
-        for b in range(t, batches, threads):
-            lo, hi = bounds[b], bounds[b + 1]
-            for i in range(hi - lo):
-                e = lo + i
-                _negatives_of(accept, alias, key, first + e, negatives[i])
-                total += _centre_block(
-                    w_in, w_out, context[e], valid[e], centres[e], negatives[i], lrs[b],
-                    grad_in[i], grad_out[i],
-                )  # fmt: skip
-            for i in range(hi - lo):
-                e = lo + i
-                for s in range(span):
-                    if valid[e, s]:
-                        row, src = w_in[context[e, s]], grad_in[i, s]
-                        for c in range(d):
-                            row[c] += src[c]
-                for j in range(k + 1):
-                    target = centres[e] if j == 0 else negatives[i, j - 1]
-                    if j > 0 and target == centres[e]:
-                        continue
-                    row, src = w_out[target], grad_out[i, j]
+    for b in range(t, batches, threads):
+        lo, hi = bounds[b], bounds[b + 1]
+        for i in range(hi - lo):
+            e = lo + i
+            _negatives_of(accept, alias, key, first + e, negatives[i])
+            total += _centre_block(
+                w_in, w_out, context[e], valid[e], centres[e], negatives[i], lrs[b],
+                grad_in[i], grad_out[i], g,
+            )  # fmt: skip
+        for i in range(hi - lo):
+            e = lo + i
+            for s in range(span):
+                if valid[e, s]:
+                    h = context[e, s]
                     for c in range(d):
-                        row[c] += src[c]
+                        w_in[h, c] += grad_in[i, s, c]
+            for j in range(k + 1):
+                target = centres[e] if j == 0 else negatives[i, j - 1]
+                if j > 0 and target == centres[e]:
+                    continue
+                for c in range(d):
+                    w_out[target, c] += grad_out[i, j, c]
     return total
 
 
@@ -325,11 +382,32 @@ def _subsample(
 
 @njit(**_FLAGS)
 def _shuffled(key: np.uint64, n: int) -> np.ndarray:
-    """The order that sorts draws 0..n-1 of stream `key` (torch.argsort's on the same draws)."""
-    draws = np.empty(n, dtype=np.int64)
+    """The order that sorts draws 0..n-1 of stream `key` (torch.argsort's on the same draws;
+    53-bit draws tie about once in 10**4 chunks of a million, and only then may they differ).
+
+    A least-significant-digit radix sort, five passes of 11 bits, keys moved with the
+    indices: linear in n, several times faster than a comparison sort."""
+    keys = np.empty(n, dtype=np.uint64)
+    order = np.arange(n)
     for i in range(n):
-        draws[i] = np.int64(random_bits_at(key, np.uint64(i)))
-    return np.argsort(draws)
+        keys[i] = random_bits_at(key, np.uint64(i))
+    keys_to, order_to = np.empty_like(keys), np.empty_like(order)
+    mask = np.uint64(2047)
+    for p in range(5):
+        shift = np.uint64(11 * p)
+        starts = np.zeros(2049, dtype=np.int64)
+        for i in range(n):
+            starts[np.int64((keys[i] >> shift) & mask) + 1] += 1
+        for b in range(2048):
+            starts[b + 1] += starts[b]
+        for i in range(n):
+            digit = np.int64((keys[i] >> shift) & mask)
+            at = starts[digit]
+            keys_to[at], order_to[at] = keys[i], order[i]
+            starts[digit] = at + 1
+        keys, keys_to = keys_to, keys
+        order, order_to = order_to, order
+    return order
 
 
 @njit(**_FLAGS)
@@ -339,22 +417,45 @@ def centre_examples(
     """Shuffled (context, valid, centre) rows of a chunk, one per centre (CBOW's examples and
     skip-gram's blocks): context holds the words at offsets -window..-1, 1..window, valid
     marks those inside the drawn window and the sentence; centres without context are
-    dropped."""
+    dropped. (A centre has context exactly when a neighbour is in its sentence, as every
+    drawn window reaches 1; so the rows are filled straight in shuffled order.)"""
     keep_key, window_key, shuffle_key = keys
     words, sentence = _subsample(ids, lengths, keep, keep_key)
     m, span = words.shape[0], 2 * window
-    context = np.zeros((m, span), dtype=np.int32)
-    valid = np.zeros((m, span), dtype=np.bool_)
     has = np.zeros(m, dtype=np.bool_)
     for i in range(m):
+        has[i] = (i > 0 and sentence[i - 1] == sentence[i]) or (
+            i + 1 < m and sentence[i + 1] == sentence[i]
+        )
+    rows = np.nonzero(has)[0]
+    order = rows[_shuffled(shuffle_key, rows.shape[0])]
+    context = np.zeros((order.shape[0], span), dtype=np.int32)
+    valid = np.zeros((order.shape[0], span), dtype=np.bool_)
+    centres = np.empty(order.shape[0], dtype=np.int32)
+    _fill_rows(words, sentence, order, window_key, window, context, valid, centres)
+    return context, valid, centres
+
+
+@njit(parallel=True, **_FLAGS)
+def _fill_rows(
+    words: np.ndarray,
+    sentence: np.ndarray,
+    order: np.ndarray,
+    window_key: np.uint64,
+    window: int,
+    context: np.ndarray,
+    valid: np.ndarray,
+    centres: np.ndarray,
+) -> None:
+    """Row r of the examples is centre ``order[r]``: its word, context words and window."""
+    m, span = words.shape[0], 2 * window
+    for r in prange(order.shape[0]):
+        i = order[r]
+        centres[r] = words[i]
         reach = 1 + np.int64(random_bits_at(window_key, np.uint64(i)) % np.uint64(window))
         for j in range(span):
             offset = j - window if j < window else j - window + 1
             p = i + offset
             if 0 <= p < m:
-                context[i, j] = words[p]
-                if abs(offset) <= reach and sentence[p] == sentence[i]:
-                    valid[i, j] = has[i] = True
-    rows = np.nonzero(has)[0]
-    order = rows[_shuffled(shuffle_key, rows.shape[0])]
-    return context[order], valid[order], words[order].astype(np.int32)
+                context[r, j] = words[p]
+                valid[r, j] = abs(offset) <= reach and sentence[p] == sentence[i]

@@ -225,7 +225,7 @@ def test_compiled_centre_block_matches_hand_computed_gradients() -> None:
         grad_in, grad_out = np.empty((4, 3), np.float32), np.empty((3, 3), np.float32)
         total += kernels._centre_block(
             w_in, w_out, BLOCK_CONTEXT[b], BLOCK_VALID[b], int(BLOCK_CENTRES[b]),
-            BLOCK_NEGATIVES[b], BLOCK_LR, grad_in, grad_out,
+            BLOCK_NEGATIVES[b], BLOCK_LR, grad_in, grad_out, np.empty((4, 3), np.float32),
         )  # fmt: skip
         valid = BLOCK_VALID[b]
         np.testing.assert_allclose(grad_in[valid], grads_in[b][valid], rtol=1e-4, atol=1e-6)
