@@ -202,7 +202,7 @@ def widget(
     spec: FieldSpec, default: Any, values: Mapping[str, Any], prefix: str = "train"
 ) -> tuple[str, dict[str, Any]]:
     """The streamlit widget for one setting and its arguments (after the label): a select
-    box for a choice; a number input otherwise, in whole numbers for an int setting, else
+    box for a choice; a checkbox for a true/false setting; a number input otherwise, in whole numbers for an int setting, else
     floats in the setting's format, greyed out when the other `values` make it `unused`.
 
     >>> from embedlab.app.train_form import form_fields
@@ -221,6 +221,8 @@ def widget(
             "index": index,
             "format_func": spec.choice_label,
         }
+    if spec.switch:
+        return "checkbox", {"key": key, "value": bool(default)}
     args: dict[str, Any] = {"key": key, "disabled": unused(spec.name, values)}
     if isinstance(default, int):
         low = None if spec.min_value is None else int(spec.min_value)

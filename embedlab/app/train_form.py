@@ -51,6 +51,7 @@ class FieldSpec:
     step: float | None = None
     number_format: str | None = None
     advanced: bool = False
+    switch: bool = False  # a true/false setting: a checkbox
 
     @classmethod
     def from_setting(cls, setting: Setting) -> FieldSpec:
@@ -72,6 +73,7 @@ class FieldSpec:
             step=None if setting.step is None else number(setting.step),
             number_format=setting.number_format,
             advanced=setting.advanced,
+            switch=setting.kind is bool,
         )
 
     def choice_label(self, value: str) -> str:

@@ -69,11 +69,15 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
         if s.explain_choices:
             text += ": " + ", ".join(f"{v} = {label}" for v, label in options)
         default = defaults[name]
-        notes = [f"default {s.default_text or (f'{default:,}' if s.kind is int else default)}"]
+        shown = f"{default:,}" if s.kind is int else ("off" if default is False else default)
+        notes = [f"default {s.default_text or shown}"]
         applies = [a for a in algos if s.applies_to(a)]
         if len(applies) < len(algos):
             notes.insert(0, f"{', '.join(applies)} only")
         text += f" ({'; '.join(notes)})"
+        if s.kind is bool:  # a switch: given means true, left out keeps the default
+            target.add_argument(s.flag, dest=name, action="store_const", const=True, help=text)
+            continue
         target.add_argument(
             s.flag,
             dest=name,
@@ -85,12 +89,6 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
             target.add_argument(flag, dest=name, action="store_const", const=value, help=flag_help)
     from embedlab.train.spark_settings import SPARK_CONF_HELP
 
-    group.add_argument(
-        "--deterministic",
-        action="store_true",
-        help="sgns only: one thread in a fixed order, so the same seed gives the same vectors "
-        "(slower; for class demos)",
-    )
     group.add_argument(
         "--spark-conf",
         dest="spark_conf",
@@ -108,8 +106,6 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     values = {name: getattr(args, name) for name in settings()}
     if getattr(args, "spark_conf", None):
         values["spark_conf"] = tuple(args.spark_conf)
-    if getattr(args, "deterministic", False):
-        values["deterministic"] = True
     algo = values.pop("algo") or TrainConfig().algo
     return TrainConfig.build(algo, values)
 

@@ -63,7 +63,8 @@ class Setting:
     itself is refused). `only_for` / `not_for` name the algorithms it applies to; `advanced`
     settings sit in the form's collapsed section. `flag` is the CLI flag (default from the
     name) and `shorthands` extra flags that set one value, e.g. ("--cbow", "cbow", help).
-    `name` and `kind` (int, float or str) are filled in from the field by `settings()`.
+    `name` and `kind` (int, float, str, or bool: a checkbox and a flag without a value) are
+    filled in from the field by `settings()`.
 
     >>> settings()["dim"].flag, settings()["dim"].kind
     ('--dim', <class 'int'>)
@@ -110,6 +111,10 @@ class Setting:
 
     def check(self, value: object) -> None:
         """Raise `InputError` naming the value and what is allowed, when it is not allowed."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise InputError(f"{self.name} must be true or false; got {value!r}.")
+            return
         options = self.options()
         if options:
             key = self.normalize(value) if self.normalize is not None else value
@@ -151,7 +156,7 @@ def _setting(default: Any, **declared: Any) -> Any:
 def settings() -> dict[str, Setting]:
     """The declared settings of `TrainConfig`, by field name, in field order.
 
-    Fields without a declaration (`min_alpha`, `max_vocab`, `deterministic`) are for the
+    Fields without a declaration (`min_alpha`, `max_vocab`) are for the
     Python API only; the CLI and the app leave them at their defaults.
 
     >>> list(settings())[:4]
@@ -391,7 +396,14 @@ class TrainConfig:
     )
     spark_conf: tuple[str, ...] = ()  # key=value pairs; a repeatable flag, declared by hand
     max_vocab: int | None = None
-    deterministic: bool = False  # sgns: one thread, fixed order, the same vectors every run
+    deterministic: bool = _setting(
+        False,
+        label="Same vectors every run",
+        help="One thread in a fixed order, so a seed gives the same vectors every run (slower; "
+        "for class demos).",
+        only_for=("sgns",),
+        advanced=True,
+    )
 
     def __post_init__(self) -> None:  # JSON gives a list back; the config keeps a tuple
         object.__setattr__(self, "spark_conf", tuple(self.spark_conf or ()))
@@ -419,8 +431,6 @@ class TrainConfig:
                 f"min_alpha must be between 0 and alpha ({self.alpha}); got {self.min_alpha!r}."
             )
         _check_int("min_n", self.min_n, 1, self.max_n)
-        if not isinstance(self.deterministic, bool):
-            raise InputError(f"deterministic must be true or false; got {self.deterministic!r}.")
         if self.max_vocab is not None and (not is_int(self.max_vocab) or self.max_vocab < 2):
             raise InputError(
                 f"max_vocab must be empty (no limit) or a whole number of at least 2; "

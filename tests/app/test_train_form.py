@@ -48,6 +48,13 @@ def test_every_declared_setting_is_a_flag_and_a_form_field_with_the_same_choices
         if not all(setting.applies_to(a) for a in algorithms()):
             assert " only" in flag.help  # the CLI says which algorithms it is for
     assert {"--sg", "--cbow", "--hs"} <= set(flags)  # the shorthands stay
+    assert flags["--deterministic"].const is True and specs["deterministic"].switch
+
+
+def test_a_switch_setting_takes_only_true_or_false():
+    with pytest.raises(InputError, match="deterministic must be true or false; got 'yes'"):
+        TrainConfig(algo="sgns", deterministic="yes").validate()
+    assert build_config("sgns", {"deterministic": True}).deterministic is True
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,16 @@ def test_fasttext_fields_show_only_for_fasttext(lee_home):
     assert at.number_input(key="train_negative").disabled  # unused with hierarchical softmax
 
 
+def test_sgns_offers_the_same_vectors_every_run_as_a_checkbox(lee_home):
+    at = open_train()
+    label = "Same vectors every run"
+    assert label not in [w.label for w in at.checkbox]  # word2vec: not offered
+    at.selectbox(key="train_algo").select("sgns").run()
+    assert not at.exception
+    box = next(w for w in at.checkbox if w.label == label)
+    assert box.value is False and box.key.endswith("deterministic")
+
+
 def test_a_newly_registered_trainer_appears_without_page_changes(lee_home):
     @register_trainer("toy-glove")
     def toy(corpus, config, tracker):  # pragma: no cover - never trained here
