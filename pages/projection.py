@@ -52,8 +52,7 @@ st.title("Projection")
 st.caption(view.INTRO)
 emb = ui.require_model()
 record = ui.active_record()
-vocab = len(emb)
-memory: dict = st.session_state.setdefault("proj_memory", {})
+vocab, memory = len(emb), st.session_state.setdefault("proj_memory", {})
 view.seed_widgets(st.session_state, st.query_params.to_dict(), memory, vocab)
 
 top = st.columns([2, 1, 3])
@@ -100,10 +99,11 @@ st.query_params.update(view.to_query(st.session_state))  # keeps model= and spac
 
 proj = labels = faith = found = word_view = None
 settings = view.settings_of(method, st.session_state)
-key = (record.name, str(record.path))
-if view.in_background(method, min(n, vocab)):
+key, shape = (record.name, str(record.path)), (method, min(n, vocab), dims)
+proj, note = view.saved_map(ui.workspace(), record.name, st.query_params.get("view"), shape)
+if proj is None and view.in_background(method, min(n, vocab)):
     proj = background_map((*key, method, n, dims, settings))
-else:
+elif proj is None:
     with ui.shown_errors(), st.spinner(view.SPINNER[method].format(n=min(n, vocab))):
         proj = projection(*key, method, n, dims, settings, emb)
 if proj is None:
@@ -121,7 +121,7 @@ with ui.shown_errors():
 with ui.shown_errors():
     found = view.projecting.locate(emb, search, n=shown) if search.strip() else None
 
-st.caption(view.caption(proj, vocab))
+st.caption(escape_markdown(note) + view.caption(proj, vocab))
 ui.save_view_control("projection", coords=proj)  # the settings and the map's coordinates
 if faith is not None:
     st.caption(f"{view.colour_explained(faith.k)} {faith.summary()}")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from embedlab.analysis.project import Projection, ProjectionEvent
     from embedlab.embeddings import Embeddings
     from embedlab.jobs.thread import JobBoard, ThreadJob
+    from embedlab.store.workspace import Workspace
 
 METHOD_LABELS = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
 METHOD_HELP = (
@@ -378,6 +379,34 @@ def _duration(seconds: float) -> str:
 
 
 # --- what the page says and draws ------------------------------------------------------------
+def saved_map(
+    ws: Workspace, model: str, view_id: str | None, shape: tuple[str, int, int]
+) -> tuple[Projection | None, str]:
+    """The saved map a link names (`view=ID`, from the Share page), with exactly its saved
+    coordinates, when it is a map of `model` with this (method, words, dimensions); else
+    None. The sentence (empty without a link) says which map the page shows and why.
+    """
+    from embedlab.errors import EmbedlabError, NotFoundError
+    from embedlab.jobs.bundle import open_view
+
+    if not view_id:
+        return None, ""
+    missing = f"No saved map {view_id} of {model} in this workspace: the map below is computed. "
+    try:
+        saved = open_view(ws, int(view_id)) if view_id.isdigit() else None
+        proj = saved.projection() if saved is not None and saved.is_map else None
+    except NotFoundError:
+        return None, missing
+    except EmbedlabError as err:  # e.g. its coordinates file is damaged
+        return None, f"{err} The map below is computed from the settings. "
+    if saved is None or proj is None or saved.model != model:
+        return None, missing
+    method, n, dims = shape
+    if (proj.method, len(proj), proj.coords.shape[1]) != (method, n, dims):
+        return None, f"Other settings than the saved map '{saved.name}': computed anew. "
+    return proj, f"The saved map '{saved.name}', with the coordinates it was saved with. "
+
+
 def caption(proj: Projection, vocab: int) -> str:
     """How many words are drawn, of how many, by what, in how long.
 

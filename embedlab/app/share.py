@@ -82,7 +82,7 @@ def import_message(ws: Workspace, record: ModelRecord) -> str:
 
 def view_links(ws: Workspace, model_name: str) -> list[tuple[str, str, dict[str, str]]]:
     """(label, page file, query parameters) of a link that reopens each saved view of a model,
-    newest first; a map reopens from its settings (its saved coordinates are in the bundle).
+    newest first; a map reopens with its saved coordinates (`view=ID`).
 
     >>> import tempfile
     >>> import numpy as np
@@ -98,9 +98,9 @@ def view_links(ws: Workspace, model_name: str) -> list[tuple[str, str, dict[str,
     out = []
     for view in bundle.saved_views(ws, model_name):
         params = {k: ",".join(v) if isinstance(v, list) else v for k, v in view.params.items()}
-        what = f"{view.page}, recomputed from its settings" if view.is_map else view.page
-        label = f"Open **{escape_markdown(view.name)}** ({escape_markdown(what)})"
-        out.append((label, f"pages/{view.page}.py", {**params, "model": model_name}))
+        label = f"Open **{escape_markdown(view.name)}** ({escape_markdown(view.page)})"
+        saved = {"view": str(view.id)} if view.is_map else {}  # the map's own coordinates
+        out.append((label, f"pages/{view.page}.py", {**params, **saved, "model": model_name}))
     return out
 
 

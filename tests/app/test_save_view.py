@@ -78,6 +78,44 @@ def test_a_map_is_saved_with_exactly_its_coordinates(lee_home):
     np.testing.assert_allclose(saved.coords, again.coords, rtol=1e-5, atol=1e-6)
 
 
+def test_a_saved_map_reopens_with_its_saved_coordinates(lee_home):
+    """The Share page's link (`view=ID`) draws the saved coordinates, not a new projection:
+    a map saved with its coordinates doubled comes back doubled."""
+    from embedlab.analysis.project import Projection
+    from embedlab.jobs.bundle import save_view
+
+    ws = Workspace(lee_home)
+    shown = project(ws.load_model(DEMO_MODEL), "pca", 300, 2)
+    doubled = Projection(shown.words, shown.coords * 2, None, "pca", dict(shown.params))
+    params = {"method": "pca", "n": "300", "dims": "2"}
+    view = save_view(ws, DEMO_MODEL, "projection", params, doubled, name="doubled")
+    at = _linked("projection", **params, view=str(view.id))
+    assert not at.exception and not at.error
+    xs = _xs(at)
+    np.testing.assert_allclose(np.sort(xs), np.sort(doubled.coords[:, 0]), rtol=1e-4, atol=1e-5)
+    assert any("saved map 'doubled'" in c.value for c in at.caption)
+    at = _linked("projection", method="pca", n="200", dims="2", view=str(view.id))
+    assert any("computed anew" in c.value for c in at.caption)  # other settings: a new map
+    at = _linked("projection", **params, view="9999")
+    assert not at.exception and any("No saved map 9999" in c.value for c in at.caption)
+
+
+def _xs(at) -> np.ndarray:
+    """The x coordinates of every point the Projection page's map draws (plotly sends
+    arrays as base64 typed arrays)."""
+    import base64
+
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    parts = []
+    for trace in figure["data"]:
+        x = trace.get("x")
+        if isinstance(x, dict):
+            parts.append(np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]))
+        elif x:
+            parts.append(np.asarray(x, dtype=float))
+    return np.concatenate(parts)
+
+
 def test_saving_twice_with_one_name_is_one_sentence(lee_home):
     at = _save(_linked("neighbours", q="police"), "neighbours", "mine")
     at.text_input(key="save_view_neighbours_name").input("mine")
