@@ -187,25 +187,14 @@ class EncoderClassifier(*_classifier_bases()):  # type: ignore[misc]
 
     def _fit(self, X: Sequence[str], y: Sequence[Any]) -> EncoderClassifier:  # noqa: N803, PLR0915
         import torch
-        from sklearn.model_selection import train_test_split
+
+        from embedlab.analysis.classify.heads import validation_split
 
         if isinstance(X, str):
             raise InputError("Pass a list of texts, not one string.")
-        labels = np.asarray([str(v) for v in y])
-        if len(labels) != len(X):
-            raise InputError(f"Got {len(X)} texts for {len(labels)} labels; they must match.")
-        self.classes_, target = np.unique(labels, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise InputError("The training texts hold one class; a classifier needs two.")
-        rows = np.arange(len(labels))
-        try:
-            train_rows, val_rows = train_test_split(
-                rows, test_size=self.val_size, stratify=target, random_state=self.seed
-            )
-        except ValueError:  # too few texts of a class to stratify: a plain split
-            train_rows, val_rows = train_test_split(
-                rows, test_size=self.val_size, random_state=self.seed
-            )
+        self.classes_, target, train_rows, val_rows = validation_split(
+            X, y, self.val_size, self.seed
+        )
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.tokenizer_, encoder = load_parts()

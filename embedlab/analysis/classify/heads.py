@@ -31,6 +31,36 @@ def _classifier_bases() -> tuple[type, type]:
     return ClassifierMixin, BaseEstimator
 
 
+def validation_split(
+    X: Sequence[str],  # noqa: N803 - scikit-learn's name
+    y: Sequence[Any],
+    val_size: float,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(classes, class index per text, training rows, validation rows) of a head's fit: the
+    labels checked (as many as texts, two classes at least), the split stratified when every
+    class has texts enough, else plain.
+
+    >>> classes, target, train, val = validation_split(["a", "b", "c", "d"], [1, 0, 1, 0], 0.5, 0)
+    >>> classes.tolist(), sorted([*train.tolist(), *val.tolist()])
+    (['0', '1'], [0, 1, 2, 3])
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray([str(v) for v in y])
+    if len(labels) != len(X):
+        raise InputError(f"Got {len(X)} texts for {len(labels)} labels; they must match.")
+    classes, target = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise InputError("The training texts hold one class; a classifier needs two.")
+    rows = np.arange(len(labels))
+    try:
+        train, val = train_test_split(rows, test_size=val_size, stratify=target, random_state=seed)
+    except ValueError:  # too few texts of a class to stratify: a plain split
+        train, val = train_test_split(rows, test_size=val_size, random_state=seed)
+    return classes, target, train, val
+
+
 class TorchBagClassifier(*_classifier_bases()):  # type: ignore[misc]
     """Mean of (trainable or frozen) word vectors → linear or one hidden layer → classes.
 
@@ -140,25 +170,12 @@ class TorchBagClassifier(*_classifier_bases()):  # type: ignore[misc]
     # --- scikit-learn contract -----------------------------------------------------------
     def fit(self, X: Sequence[str], y: Sequence[Any]) -> TorchBagClassifier:  # noqa: N803
         import torch
-        from sklearn.model_selection import train_test_split
 
         self._validate_parameters()
-        labels = np.asarray([str(v) for v in y])
-        if len(labels) != len(X):
-            raise InputError(f"Got {len(X)} texts for {len(labels)} labels; they must match.")
-        self.classes_, target = np.unique(labels, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise InputError("The training texts hold one class; a classifier needs two.")
+        self.classes_, target, train_rows, val_rows = validation_split(
+            X, y, self.val_size, self.seed
+        )
         ids = self._ids(X)
-        rows = np.arange(len(ids))
-        try:
-            train_rows, val_rows = train_test_split(
-                rows, test_size=self.val_size, stratify=target, random_state=self.seed
-            )
-        except ValueError:  # too few texts of a class to stratify: a plain split
-            train_rows, val_rows = train_test_split(
-                rows, test_size=self.val_size, random_state=self.seed
-            )
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         net = self._network(len(self.classes_))
