@@ -426,6 +426,8 @@ class _EpochRelay:
 
     def __init__(self, report: Progress) -> None:
         self.report = report
+        self.owner = threading.get_ident()  # umap's thread; tqdm's monitor thread stays out
+        self.stopped = False
 
     @classmethod
     def kwds(cls, report: Progress) -> dict[str, Any]:
@@ -434,10 +436,23 @@ class _EpochRelay:
                 "mininterval": 0, "miniters": 10, "leave": False}  # fmt: skip
 
     def write(self, text: str) -> None:
+        if self.stopped or threading.get_ident() != self.owner:
+            return
         match = re.search(r"(\d+)/(\d+)", text)
         if match and int(match[2]):
             done, total = int(match[1]), int(match[2])
-            self.report(ProjectionEvent(0.2 + 0.8 * done / total, f"UMAP: epoch {done} of {total}"))
+            event = ProjectionEvent(0.2 + 0.8 * done / total, f"UMAP: epoch {done} of {total}")
+            try:
+                self.report(event)
+            except BaseException:
+                # tqdm writes inside refresh(), which holds its process-wide write lock and
+                # does not release it when the write raises: release it here, or every later
+                # progress bar in the process (the sentence encoder's) waits for ever.
+                self.stopped = True
+                from tqdm import tqdm
+
+                tqdm.get_lock().release()
+                raise
 
     def flush(self) -> None:
         """Nothing is buffered."""

@@ -48,6 +48,31 @@ def test_a_report_that_raises_stops_the_projection(words, method):
     assert seen[-1].fraction < 1.0
 
 
+@pytest.mark.slow
+def test_a_stopped_umap_leaves_tqdm_usable_by_other_threads(words):
+    """umap's bar is written under tqdm's process-wide lock; a stop raised from the write
+    must not leave that lock held (the sentence encoder's bar waited for ever after)."""
+    import threading
+
+    from tqdm import tqdm
+
+    def stop(event: ProjectionEvent) -> None:
+        if event.fraction >= 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        project(words, "umap", n=240, dims=2, on_progress=stop)
+    finished = threading.Event()
+
+    def another_bar() -> None:
+        for _ in tqdm(range(3), disable=False, mininterval=0):
+            pass
+        finished.set()
+
+    threading.Thread(target=another_bar, daemon=True).start()
+    assert finished.wait(20), "tqdm's lock was left held by the stopped projection"
+
+
 def test_pca_reports_start_and_end_only(words):
     events: list[ProjectionEvent] = []
     project(words, "pca", n=240, dims=2, on_progress=events.append)
