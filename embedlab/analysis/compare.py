@@ -32,6 +32,7 @@ noise floor: the same numbers, for two models that differ only by chance.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -407,7 +408,7 @@ def _nearest_cpu(
     best_v = np.full((n, k), -np.inf, dtype=np.float32)
     best_i = np.zeros((n, k), dtype=np.int64)
     buffer = torch.empty((width, width), dtype=torch.float32)  # reused for every tile
-    with torch.inference_mode():
+    with _ONE_SEARCH, torch.inference_mode():
         for i in range(0, n, width):
             rows = x[i : i + width]
             for j in range(i, n, width):
@@ -420,6 +421,12 @@ def _nearest_cpu(
                 left = -(-(n - i - len(rows)) // width)
                 on_progress(1.0 - left * (left + 1) / (total * (total + 1)))
     return best_i
+
+
+_ONE_SEARCH = threading.Lock()
+"""One parallel numba search at a time per process: numba's "workqueue" threading layer
+(what it falls back to without OpenMP or TBB) aborts the process on concurrent launches, and
+a page's comparison and its seed twin run as two jobs; two searches share the cores anyway."""
 
 
 def _fast_bf16(device: str) -> bool:
