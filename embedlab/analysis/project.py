@@ -224,7 +224,13 @@ def max_words(method: str) -> int:
 # `bench/projection.py --part views --sizes 5000 20000` printed (a loaded machine; UMAP 3.3 s
 # for 5,000 and 17 s for 20,000 words, t-SNE 18 s and 69 s), which one idle core takes at
 # most. Both grow a little faster than n. PCA: instant.
-SECONDS_PER_1000_WORDS: dict[str, float] = {"pca": 0.01, "umap": 0.85, "tsne": 3.5}
+MEASURED_SECONDS: dict[str, tuple[tuple[int, float], ...]] = {
+    # (words, seconds of a first view) printed by `bench/projection.py --part views` on the
+    # idle 2-core development machine; an estimate interpolates between them
+    "pca": ((0, 0.0), (100_000, 1.0)),
+    "umap": ((0, 0.0), (5_000, 2.4), (20_000, 15.3), (100_000, 152.0)),
+    "tsne": ((0, 0.0), (5_000, 15.0), (20_000, 53.0), (100_000, 170.6)),
+}
 
 
 def estimate_seconds(method: str, n: int) -> float:
@@ -234,7 +240,11 @@ def estimate_seconds(method: str, n: int) -> float:
     >>> estimate_seconds("pca", 100_000) < 5 < estimate_seconds("tsne", 100_000)
     True
     """
-    return SECONDS_PER_1000_WORDS.get(method, SECONDS_PER_1000_WORDS["tsne"]) * n / 1000
+    points = MEASURED_SECONDS.get(method, MEASURED_SECONDS["tsne"])
+    words, seconds = zip(*points, strict=True)
+    if n <= words[-1]:
+        return float(np.interp(n, words, seconds))
+    return seconds[-1] * n / words[-1]  # past the last measurement: in proportion
 
 
 def _check_size(method: str, n_used: int) -> None:
