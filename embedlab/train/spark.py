@@ -32,6 +32,7 @@ workspace's tmp/ when the corpus is in a workspace), as does `spark.local.dir`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import logging
@@ -73,6 +74,7 @@ MAX_SENTENCE_LENGTH = 10_000  # gensim's limit too (MLlib's default is 1,000)
 POLL_SECONDS = 0.5  # the status tracker's; the caller's thread relays every 0.25 s
 RELAY_SECONDS = 0.25
 STOP_GRACE_SECONDS = 30.0  # how long a cancelled run waits for Spark to wind down
+REMOVE_SECONDS = 10.0  # how long removing the run's folder is retried while the JVM winds down
 JAVA_INSTALL = "apt-get install openjdk-17-jre-headless"
 VOCAB_FILE = "vocab.tsv"
 STATS_FILE = "stats.json"
@@ -727,7 +729,23 @@ def _run(plan: SparkPlan, config: TrainConfig, corpus: Path, tracker: ProgressTr
         return shared.result, dict(shared.facts)
     finally:
         done.set()
+        _remove_work_dir(work, worker)
+
+
+def _remove_work_dir(work: Path, worker: threading.Thread) -> None:
+    """Remove the run's folder. A cancelled JVM may still be writing its block-manager files
+    while it winds down, so removal is retried until the worker has stopped and the folder is
+    gone (at most REMOVE_SECONDS); what still remains then is removed when this process exits.
+    """
+    deadline = time.monotonic() + REMOVE_SECONDS
+    while True:
         shutil.rmtree(work, ignore_errors=True)
+        if not work.exists() and not worker.is_alive():
+            return
+        if time.monotonic() > deadline:
+            atexit.register(shutil.rmtree, work, ignore_errors=True)
+            return
+        worker.join(0.2)
 
 
 def _failure(err: BaseException, plan: SparkPlan, log_file: Path) -> BaseException:
