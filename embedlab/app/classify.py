@@ -450,12 +450,16 @@ def history_table(records: Sequence[ClassificationRecord]) -> pd.DataFrame:
         report = record.report or {}
         baseline = report.get("baseline") or {}
         model = report.get("model") or {}
+        settings = report.get("config") or {}
+        features = record.features
+        if settings.get("finetune") and features == "minilm":  # the encoder itself was trained
+            features = "minilm (fine-tuned)"
         rows.append(
             {
                 "id": record.id,
                 "when": str(record.created)[:16].replace("T", " "),
                 "data": record.dataset,
-                "features": record.features,
+                "features": features,
                 "classifier": record.classifier,
                 "model": model.get("name") or "",
                 "evaluation": report.get("evaluation", ""),

@@ -145,3 +145,14 @@ def test_the_map_is_computed_once_per_method(ws):
     first = view.cached_map(maps, result, "pca")
     assert view.cached_map(maps, result, "pca") is first and list(maps) == ["pca"]
     assert len(first) == 200 and {"x", "y", "correct"} <= set(first.columns)
+
+
+def test_earlier_runs_tell_a_fine_tuned_encoder_from_a_frozen_one(ws):
+    def report(finetune: bool) -> dict:
+        config = {"features": "minilm", "classifier": "logreg", "finetune": finetune}
+        return {"dataset": {"name": "demo"}, "accuracy": 0.8, "macro_f1": 0.8, "config": config}
+
+    ws.save_classification(report(finetune=False))
+    ws.save_classification(report(finetune=True))
+    table = view.history_table(ws.classifications())
+    assert sorted(table["features"]) == ["minilm", "minilm (fine-tuned)"]
