@@ -104,8 +104,7 @@ with ui.shown_errors():
     if c is None or (twin != NONE and floor is None):
         st.stop()  # still running (the progress is shown), or stopped (the reason is shown)
     st.markdown(escape_markdown(view.headline(c, floor)))
-    summary = view.summary_table(c, floor)
-    st.dataframe(summary, hide_index=True, column_config=view.column_config(summary))
+    st.table(view.summary_table(c, floor), hide_index=True)  # a static table wraps its sentences
     if c.alignment_note:
         st.info(c.alignment_note)
     st.plotly_chart(

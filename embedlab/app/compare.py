@@ -21,9 +21,7 @@ map.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +36,7 @@ from embedlab.analysis.compare import (
     compare_word,
 )
 from embedlab.errors import InputError
+from embedlab.jobs.thread import KeyedJobs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,9 +51,7 @@ SHOWN = 15
 FLOOR = "noise floor"
 WAIT_SECONDS = 1.0  # a comparison done this soon shows at once, without a progress bar
 KEPT = 16  # finished comparisons kept in memory
-_LOCK = threading.Lock()
-_DONE: OrderedDict[tuple, Comparison] = OrderedDict()
-_JOBS: dict[tuple, str] = {}
+_COMPARISONS = KeyedJobs[Comparison](KEPT, keep_failed=True)  # a failure shows until forgotten
 
 
 def pick_pair(
@@ -87,10 +84,7 @@ def run(
 
 def finished(key: tuple) -> Comparison | None:
     """The comparison computed earlier for `key` (names, paths and settings), or None."""
-    with _LOCK:
-        if (done := _DONE.get(key)) is not None:
-            _DONE.move_to_end(key)
-        return done
+    return _COMPARISONS.finished(key)
 
 
 def start(
@@ -116,39 +110,24 @@ def start(
     """
 
     def work(on_progress: Callable[[CompareEvent], None]) -> Comparison:
-        c = compare(a, b, k=k, top=top, fit_top=fit_top, on_progress=on_progress)
-        with _LOCK:
-            _DONE[key] = c
-            while len(_DONE) > KEPT:
-                _DONE.popitem(last=False)
-        return c
+        return compare(a, b, k=k, top=top, fit_top=fit_top, on_progress=on_progress)
 
-    with _LOCK:
-        earlier = board.get(_JOBS.get(key))
-        if earlier is not None and earlier.state != "done":
-            return earlier
-        job = board.start(f"{a.name} vs {b.name}", work)
-        _JOBS[key] = job.id
-        return job
+    return _COMPARISONS.start(board, key, f"{a.name} vs {b.name}", work)
 
 
 def job_for(board: JobBoard, key: tuple) -> ThreadJob | None:
     """The job comparing (or that compared) `key`, while the board remembers it."""
-    with _LOCK:
-        return board.get(_JOBS.get(key))
+    return _COMPARISONS.job(board, key)
 
 
 def running(board: JobBoard) -> list[ThreadJob]:
     """The comparisons the board is still running."""
-    with _LOCK:
-        jobs = [board.get(job_id) for job_id in _JOBS.values()]
-    return [job for job in jobs if job is not None and not job.finished]
+    return _COMPARISONS.running(board)
 
 
 def forget(key: tuple) -> None:
     """Forget a failed or cancelled comparison, so that the page may start it again."""
-    with _LOCK:
-        _JOBS.pop(key, None)
+    _COMPARISONS.forget(key)
 
 
 def settle(board: JobBoard, job: ThreadJob, seconds: float = WAIT_SECONDS) -> ThreadJob:
@@ -201,7 +180,8 @@ def _explain(c: Comparison) -> dict[str, str]:
 
 def summary_table(c: Comparison, floor: Comparison | None = None) -> pd.DataFrame:
     """One row per number, with a sentence saying what it means; with `floor` (A against its
-    seed twin) a second column gives the noise floor to read the first against.
+    seed twin) a second column gives the noise floor to read the first against. All text (the
+    numbers already formatted), for a static table that wraps the sentences.
 
     >>> import numpy as np
     >>> from embedlab.embeddings import Embeddings
@@ -297,7 +277,7 @@ def extreme_tables(c: Comparison, n: int = SHOWN) -> list[tuple[str, pd.DataFram
 
 def column_config(frame: pd.DataFrame) -> dict[str, Any]:
     """How the page's tables show their columns: every decimal number with 3 decimals (so
-    a column never mixes 0.5 and 0.123), the explanations wide.
+    a column never mixes 0.5 and 0.123).
 
     >>> import pandas as pd
     >>> sorted(column_config(pd.DataFrame({"word": ["a"], "Jaccard": [0.5], "rank": [1]})))
@@ -309,8 +289,6 @@ def column_config(frame: pd.DataFrame) -> dict[str, Any]:
     for name, dtype in frame.dtypes.items():
         if dtype.kind == "f":
             config[str(name)] = st.column_config.NumberColumn(format="%.3f")
-        elif name == "what it means":
-            config[str(name)] = st.column_config.TextColumn(width="large")
     return config
 
 

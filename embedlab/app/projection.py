@@ -26,15 +26,19 @@ import numpy as np
 
 from embedlab.analysis import faithfulness as faith_mod
 from embedlab.analysis import project as projecting
+from embedlab.jobs.thread import KeyedJobs
 from embedlab.limits import MAX_PROJECTION_WORDS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
     import plotly.graph_objects as go
 
     from embedlab.analysis.faithfulness import Faithfulness
     from embedlab.analysis.project import Projection, ProjectionEvent
     from embedlab.embeddings import Embeddings
+    from embedlab.jobs.bundle import SavedView
     from embedlab.jobs.thread import JobBoard, ThreadJob
     from embedlab.store.workspace import Workspace
 
@@ -259,9 +263,7 @@ def settings_of(method: str, values: Mapping[str, Any]) -> tuple:
 BACKGROUND_ABOVE = 5_000  # UMAP and t-SNE of more words run in a background job
 CONFIRM_ABOVE_S = 60.0  # ... and wait for a click when they are estimated to take longer
 KEPT_MAPS = 16  # finished background maps kept in memory (like the page's own cache)
-_MAPS_LOCK = threading.Lock()
-_MAPS: OrderedDict[tuple, Projection] = OrderedDict()
-_MAP_JOBS: dict[tuple, str] = {}
+_MAPS: KeyedJobs[Projection] = KeyedJobs(KEPT_MAPS)  # a failed map starts anew unless shown
 
 
 def in_background(method: str, n: int) -> bool:
@@ -296,18 +298,12 @@ def estimate_note(method: str, n: int) -> str:
 def finished_map(key: tuple) -> Projection | None:
     """A background map computed earlier for this view (`key` = model, path, method, n,
     dims, settings), or None."""
-    with _MAPS_LOCK:
-        proj = _MAPS.get(key)
-        if proj is not None:
-            _MAPS.move_to_end(key)
-        return proj
+    return _MAPS.finished(key)
 
 
 def map_job(board: JobBoard, key: tuple) -> ThreadJob | None:
     """The job computing (or that computed) this view, while the board remembers it."""
-    with _MAPS_LOCK:
-        job_id = _MAP_JOBS.get(key)
-    return board.get(job_id)
+    return _MAPS.job(board, key)
 
 
 def start_map(board: JobBoard, key: tuple, emb: Embeddings) -> ThreadJob:
@@ -316,27 +312,15 @@ def start_map(board: JobBoard, key: tuple, emb: Embeddings) -> ThreadJob:
     model, path, method, n, dims, settings = key
 
     def work(on_progress: Callable[[ProjectionEvent], None]) -> Projection:
-        proj = projecting.project(emb, method, n, dims, on_progress=on_progress, **dict(settings))
-        with _MAPS_LOCK:
-            _MAPS[key] = proj
-            while len(_MAPS) > KEPT_MAPS:
-                _MAPS.popitem(last=False)
-        return proj
+        return projecting.project(emb, method, n, dims, on_progress=on_progress, **dict(settings))
 
-    with _MAPS_LOCK:
-        running = board.get(_MAP_JOBS.get(key))
-        if running is not None and not running.finished:
-            return running
-        name = projecting.METHOD_NAMES.get(method, method)
-        job = board.start(f"{name} of {n:,} words", work)
-        _MAP_JOBS[key] = job.id
-        return job
+    name = projecting.METHOD_NAMES.get(method, method)
+    return _MAPS.start(board, key, f"{name} of {n:,} words", work)
 
 
 def forget_map(key: tuple) -> None:
     """Forget the view's failed or cancelled job, so that the page may start it again."""
-    with _MAPS_LOCK:
-        _MAP_JOBS.pop(key, None)
+    _MAPS.forget(key)
 
 
 def progress_text(job: ThreadJob) -> str:
@@ -387,14 +371,12 @@ def saved_map(
     None. The sentence (empty without a link) says which map the page shows and why.
     """
     from embedlab.errors import EmbedlabError, NotFoundError
-    from embedlab.jobs.bundle import open_view
 
     if not view_id:
         return None, ""
     missing = f"No saved map {view_id} of {model} in this workspace: the map below is computed. "
     try:
-        saved = open_view(ws, int(view_id)) if view_id.isdigit() else None
-        proj = saved.projection() if saved is not None and saved.is_map else None
+        saved, proj = _open_saved(ws, int(view_id)) if view_id.isdigit() else (None, None)
     except NotFoundError:
         return None, missing
     except EmbedlabError as err:  # e.g. its coordinates file is damaged
@@ -405,6 +387,50 @@ def saved_map(
     if (proj.method, len(proj), proj.coords.shape[1]) != (method, n, dims):
         return None, f"Other settings than the saved map '{saved.name}': computed anew. "
     return proj, f"The saved map '{saved.name}', with the coordinates it was saved with. "
+
+
+KEPT_SAVED = 4  # saved maps kept in memory: a link's page reruns on every highlight
+_SAVED_LOCK = threading.Lock()
+_SAVED: OrderedDict[tuple[str, int], tuple[int, SavedView, Projection]] = OrderedDict()
+
+
+def _open_saved(ws: Workspace, view_id: int) -> tuple[SavedView, Projection | None]:
+    """The saved view and its map (None: not a map), read from the catalog and the
+    coordinates file only when the file is not the one read last time: cached by workspace
+    root, view id and the file's mtime_ns (a view's file is written once; deleting the view
+    deletes it), the newest `KEPT_SAVED`."""
+    from embedlab.jobs.bundle import open_view
+
+    key = (str(ws.root), view_id)
+    with _SAVED_LOCK:
+        cached = _SAVED.get(key)
+    if cached is not None:
+        mtime, saved, proj = cached
+        if saved.coords_path is not None and _mtime_ns(saved.coords_path) == mtime:
+            with _SAVED_LOCK:
+                if key in _SAVED:
+                    _SAVED.move_to_end(key)
+            return saved, proj
+    saved = open_view(ws, view_id)
+    if saved.coords_path is None:
+        return saved, None
+    mtime = _mtime_ns(saved.coords_path)  # before the read: a later write is read next time
+    proj = saved.projection()
+    if mtime is not None:
+        with _SAVED_LOCK:
+            _SAVED[key] = (mtime, saved, proj)
+            _SAVED.move_to_end(key)
+            while len(_SAVED) > KEPT_SAVED:
+                _SAVED.popitem(last=False)
+    return saved, proj
+
+
+def _mtime_ns(path: Path) -> int | None:
+    """The file's modification time in nanoseconds, or None when it is gone."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def caption(proj: Projection, vocab: int) -> str:

@@ -1,11 +1,13 @@
-"""Background work in a thread of the app's server: classification, language models, search
-indexes — anything that takes seconds and whose result lives in memory.
+"""Background work in a thread of the app's server: language models, search indexes, maps,
+comparisons — anything that takes seconds and whose result lives in memory.
 
-A training run is a child process because it must outlive the server's reruns for minutes
-and write a model; work whose result the page shows from memory (a classification's
-per-document arrays, a trained language model) runs in a thread of the server instead. The
-page starts a job, polls its latest progress event, can cancel it, and picks up the result
-when it ends — after a rerun, a visit to another page or a reload (the job id is in the URL).
+Work that mostly waits on compiled code (which lets go of the GIL) or needs the server's
+memory (a loaded model, a result the page shows from memory) runs here, in a thread;
+classification and training run in child processes instead (`jobs.child`, `jobs.process`).
+The page starts a job, polls its latest progress event, can cancel it, and picks up the
+result when it ends — after a rerun, a visit to another page or a reload (the job id is in
+the URL). `KeyedJobs` keeps one job per key (a page's settings) and the latest results, so a
+rerun finds the job or its result instead of starting another.
 
 `work` receives `on_progress(event)`; each call records the event and raises `Cancelled`
 once a cancel was asked, so work stops at its next progress report.
@@ -36,7 +38,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -206,6 +208,84 @@ def _work(job: ThreadJob[T], work: Callable[[ProgressFn], T]) -> None:
     finally:
         job.result, job.error, job.ended = result, error, time.monotonic()
         job.state = state  # type: ignore[assignment] - last: a poller reads it first
+
+
+class KeyedJobs(Generic[T]):
+    """At most one job per key on a board, and the results of the newest `kept` that ended
+    well. With `keep_failed`, `start` hands back a key's failed or cancelled job (so the page
+    shows why it stopped) until `forget`; without, it starts the key's work anew.
+
+    >>> board, squares, go = JobBoard(), KeyedJobs[int](kept=2, keep_failed=True), threading.Event()
+    >>> job = squares.start(board, 3, "3 squared", lambda on_progress: go.wait() and 9)
+    >>> squares.start(board, 3, "3 squared", lambda on_progress: 9) is job  # still running
+    True
+    >>> go.set()
+    >>> board.wait(job.id).state, squares.finished(3), squares.finished(4)
+    ('done', 9, None)
+    >>> failed = board.wait(squares.start(board, 0, "1/0", lambda on_progress: 1 // 0).id)
+    >>> squares.start(board, 0, "1/0", lambda on_progress: 1 // 0) is failed, failed.state
+    (True, 'failed')
+    >>> squares.forget(0)
+    >>> squares.start(board, 0, "1/0", lambda on_progress: 1 // 0) is failed
+    False
+    """
+
+    def __init__(self, kept: int = 16, *, keep_failed: bool = False) -> None:
+        self.kept = kept
+        self.keep_failed = keep_failed
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Hashable, T] = OrderedDict()
+        self._jobs: dict[Hashable, str] = {}
+
+    def finished(self, key: Hashable) -> T | None:
+        """The result a job for `key` returned, while among the newest `kept`; else None."""
+        with self._lock:
+            if (done := self._done.get(key)) is not None:
+                self._done.move_to_end(key)
+            return done
+
+    def job(self, board: JobBoard, key: Hashable) -> ThreadJob[T] | None:
+        """The job running (or that ran) `key`'s work, while the board remembers it."""
+        with self._lock:
+            return board.get(self._jobs.get(key))
+
+    def start(
+        self, board: JobBoard, key: Hashable, description: str, work: Callable[[ProgressFn], T]
+    ) -> ThreadJob[T]:
+        """Run `work` for `key` on `board`, or return the key's job still running (or, with
+        `keep_failed`, the one that failed or was cancelled); a result joins `finished`."""
+
+        def keyed(on_progress: ProgressFn) -> T:
+            result = work(on_progress)
+            with self._lock:  # before the job's state says done: a poller finds it cached
+                self._done[key] = result
+                self._done.move_to_end(key)
+                while len(self._done) > self.kept:
+                    self._done.popitem(last=False)
+            return result
+
+        with self._lock:
+            earlier = board.get(self._jobs.get(key))
+            if earlier is not None and (
+                not earlier.finished or (self.keep_failed and earlier.state != "done")
+            ):
+                return earlier
+            if len(self._jobs) > 4 * self.kept:  # drop the ids the board has forgotten
+                self._jobs = {k: v for k, v in self._jobs.items() if board.get(v) is not None}
+            job = board.start(description, keyed)
+            self._jobs[key] = job.id
+            return job
+
+    def running(self, board: JobBoard) -> list[ThreadJob[T]]:
+        """The jobs of these keys that the board is still running."""
+        with self._lock:
+            jobs = [board.get(job_id) for job_id in self._jobs.values()]
+        return [job for job in jobs if job is not None and not job.finished]
+
+    def forget(self, key: Hashable) -> None:
+        """Forget `key`'s job (a failed or cancelled one), so that `start` runs it again."""
+        with self._lock:
+            self._jobs.pop(key, None)
 
 
 BOARD = JobBoard()

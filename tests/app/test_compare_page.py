@@ -51,12 +51,12 @@ def _pick(at, a: str, b: str):
 def test_two_models_give_numbers_a_histogram_tables_and_a_map(two_models):
     at = _pick(open_page("compare"), DEMO_MODEL, OTHER)
     assert not at.exception and not at.error
-    summary = at.dataframe[0].value
+    summary = at.table[0].value  # a static table: its sentences wrap
     assert summary["number"].tolist()[:3] == ["shared words", "share of A / B", "mean Jaccard@10"]
     jaccard = float(summary.loc[summary["number"] == "mean Jaccard@10", "A vs B"].iloc[0])
     assert 0.0 < jaccard < 1.0
     assert all(isinstance(s, str) and s.endswith(".") for s in summary["what it means"])
-    moved = at.dataframe[1].value
+    moved = at.dataframe[0].value
     assert list(moved.columns) == ["word", "residual", "before alignment", "Jaccard"]
     assert moved["residual"].tolist() == sorted(moved["residual"], reverse=True)
     assert len(at.get("plotly_chart")) == 2  # the histogram and the map
@@ -85,7 +85,7 @@ def test_a_seed_twin_adds_the_noise_floor_column(two_models):
     at = _pick(open_page("compare"), DEMO_MODEL, OTHER)
     at = _settled(at.selectbox(key="cmp_twin").set_value(TWIN).run())
     assert not at.exception and not at.error
-    columns = at.dataframe[0].value.columns.tolist()
+    columns = at.table[0].value.columns.tolist()
     assert columns == ["number", "A vs B", "A vs seed twin (noise floor)", "what it means"]
 
 

@@ -136,4 +136,6 @@ def test_tables_show_three_decimals_and_side_by_side_titles(pair):
     config = view.column_config(tables[0][1])
     assert set(config) == {"residual", "before alignment", "Jaccard"}
     assert all(col["type_config"]["format"] == "%.3f" for col in config.values())
-    assert view.column_config(view.summary_table(c))["what it means"]["width"] == "large"
+    summary = view.summary_table(c)  # text only: the page shows it as a static, wrapping table
+    assert all(summary[col].map(type).eq(str).all() for col in summary.columns)
+    assert view.column_config(summary) == {}

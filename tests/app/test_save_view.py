@@ -147,3 +147,34 @@ def test_neighbours_and_analogies_settings_survive_a_page_change(lee_home):
         at = at.switch_page(f"pages/{page}.py").run()
     assert [at.text_input(key=k).value for k in "abc"] == ["man", "king", "woman"]
     assert at.toggle(key="an_inputs").value is True
+
+
+def test_a_saved_map_is_read_again_only_when_its_file_changes(lee_home):
+    """A link's page reruns on every highlight: the saved map comes from memory while its
+    coordinates file is unchanged (same mtime), and is read again once the file changes."""
+    import os
+
+    from embedlab.analysis.project import Projection
+    from embedlab.app.projection import saved_map
+    from embedlab.formats.bundle import map_csv
+    from embedlab.jobs.bundle import open_view, save_view
+
+    ws = Workspace(lee_home)
+    shown = project(ws.load_model(DEMO_MODEL), "pca", 300, 2)
+    view = save_view(ws, DEMO_MODEL, "projection", {"method": "pca"}, shown, name="map")
+    shape = ("pca", 300, 2)
+    first, _ = saved_map(ws, DEMO_MODEL, str(view.id), shape)
+    np.testing.assert_allclose(first.coords, shown.coords, rtol=1e-5, atol=1e-6)
+
+    path = open_view(ws, view.id).coords_path
+    before = path.stat()
+    tripled = Projection(shown.words, shown.coords * 3, None, "pca", dict(shown.params))
+    path.write_bytes(map_csv(tripled.words, tripled.coords))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # new bytes, same mtime
+    again, _ = saved_map(ws, DEMO_MODEL, str(view.id), shape)
+    assert again is first  # not read: still the coordinates read first
+
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))  # a real change
+    changed, note = saved_map(ws, DEMO_MODEL, str(view.id), shape)
+    assert changed is not first and "saved map 'map'" in note
+    np.testing.assert_allclose(changed.coords, shown.coords * 3, rtol=1e-4, atol=1e-5)
