@@ -81,7 +81,7 @@ with map_tab:
             if picked:
                 table, sentence = view.removal_view(emb, built["x"], picked)
                 st.markdown(md(sentence))
-                st.dataframe(table, hide_index=True)
+                st.dataframe(table, hide_index=True, column_config=view.column_config(table))
 
 with rank_tab:
     if built is None:
@@ -95,7 +95,8 @@ with rank_tab:
             format_func=lambda a: f"{a} axis: {view.describe(built[a])}",
         )
         with ui.shown_errors():
-            st.dataframe(view.ranking_table(emb, built[along]), hide_index=True)
+            ranking = view.ranking_table(emb, built[along])
+            st.dataframe(ranking, hide_index=True, column_config=view.column_config(ranking))
             st.caption(view.RANKING_NOTE)
 
 with weat_tab:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from embedlab.app.charts.axes import LABELLED, axis_map_figure, weat_strip_figur
 from embedlab.embeddings import Embeddings
 from embedlab.errors import InputError
 
+COSINE_FORMAT = "%.3f"  # every cosine in a table: 0.380, never 0.38 beside 0.804
 X_PAIRS = (("man", "woman"), ("he", "she"), ("men", "women"), ("boy", "girl"), ("him", "her"))
 Y_PAIRS = (
     ("bad", "good"),
@@ -195,6 +197,23 @@ def ranking_table(emb: Embeddings, axis: Axis, top: int | None = axes.DEFAULT_TO
             "cosine (end)": [round(n.score, 3) for n in ranking.end],
         }
     )
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """How the page's tables show their cosines: always 3 decimals, so that a column never
+    shows 0.38 beside 0.804.
+
+    >>> config = column_config(pd.DataFrame({"word": ["a"], "cosine before": [0.38]}))
+    >>> list(config), config["cosine before"]["type_config"]["format"]
+    (['cosine before'], '%.3f')
+    """
+    import streamlit as st
+
+    return {
+        str(name): st.column_config.NumberColumn(format=COSINE_FORMAT)
+        for name in frame.columns
+        if str(name).startswith("cosine")
+    }
 
 
 def removal_view(emb: Embeddings, axis: Axis, word: str, k: int = 10) -> tuple[pd.DataFrame, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from app_helpers import DEMO_MODEL, new_app, open_page
 
 CUSTOM_LISTS = {
@@ -56,8 +58,12 @@ def test_picking_a_word_shows_its_neighbours_before_and_after(lee_home):
     assert not at.exception
     at = at.selectbox(key="ax_picked").set_value("police").run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "after" in d.value.columns)
-    assert len(table) == 10
+    shown = next(d for d in at.dataframe if "after" in d.value.columns)
+    assert len(shown.value) == 10
+    columns = json.loads(shown.proto.columns)  # the column config the browser gets
+    assert {columns[c]["type_config"]["format"] for c in ("cosine before", "cosine after")} == {
+        "%.3f"
+    }
     assert any("police" in m.value for m in at.markdown)
 
 

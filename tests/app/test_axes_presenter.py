@@ -98,6 +98,10 @@ def test_ranking_and_removal_on_a_real_model(lee_emb):
         "after",
         "cosine after",
     ]
+    config = view.column_config(before_after)  # 0.380 beside 0.804, never 0.38
+    assert sorted(config) == ["cosine after", "cosine before"]
+    assert {c["type_config"]["format"] for c in config.values()} == {"%.3f"}
+    assert list(view.column_config(table)) == ["cosine (start)", "cosine (end)"]
 
 
 def test_sets_on_either_end_make_one_axis(toy):
