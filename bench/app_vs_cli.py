@@ -16,10 +16,11 @@ What is timed, per run:
   settled  app only: until the whole page is drawn and idle (the document map and the
            earlier runs as well, which the CLI does not make); shown next to CLI wall.
   run      the seconds the run itself reports (`ClassificationResult.seconds`): the same
-           work on both sides, so app run / CLI run shows whether work in the server's
-           background thread is slower than in the CLI (GIL, collections, torch threads).
-  cpu      CPU seconds of the process (the server's during the run; the CLI's whole life;
-           the CLI's is not counted under --profile); on a shared machine the steadiest.
+           work on both sides, so app run / CLI run shows whether the app's job (a child
+           process of the server, `jobs.child`) is slower than the CLI.
+  cpu      CPU seconds of the process (the server's and its job's child's during the run;
+           the CLI's whole life; the CLI's is not counted under --profile); on a shared
+           machine the steadiest.
   begun    app only: from the click to the job's progress box (the page's rerun that
            starts the job); after: from the job's end to the scores (wall - begun - run: the
            poll that sees it end, the page's rerun, the browser's drawing).
@@ -118,9 +119,10 @@ def write_slice(n: int, folder: Path) -> Path:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (its threads included)."""
+    """User + system CPU seconds a process has used so far: its threads, and its children
+    that have ended (the app's classification child, reaped before its job reads done)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def run_cli(path: Path, features: str, folder: Path, profile: Path | None, tag: str) -> dict:
@@ -313,6 +315,7 @@ def summarise(rows: list[dict], features: list[str], counts: dict[str, int]) -> 
     print(f"goal, app wall <= {GOAL} x CLI wall: {verdict}")
     print("settled ratio: app until the page is idle (map and earlier runs drawn too) / CLI "
           "wall; run ratio: the same work timed inside each process; cpu ratio: the server's "
+          "(with its job's child's) "
           "CPU during the run / the CLI process's.")  # fmt: skip
     return summary
 

@@ -1,10 +1,12 @@
-"""What classification jobs in the server's threads cost a Neighbours query in the same
-process (the GIL): a query plus its chart, alone, then while THREADS classifications of the
-demo (the Classify page's Run, which runs on `jobs.thread.BOARD` in the server) go on, then
-alone again as the reference.
+"""What classification jobs cost a Neighbours query in the server's process: a query plus
+its chart, alone, then while THREADS classifications of the demo go on, then alone again as
+the reference. `--in child` (the default) runs them as the Classify page's Run does now
+(`jobs.classify.start_classification`: a job on a board whose work is a child process, so
+they compete for the cores only); `--in thread` runs them in threads of this process, as the
+page did before (they compete for the GIL too).
 
     nice python bench/neighbours_under_classify.py --threads 1
-    nice python bench/neighbours_under_classify.py --threads 2
+    nice python bench/neighbours_under_classify.py --threads 2 --in thread
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--in", dest="where", choices=("child", "thread"), default="child")
     args = parser.parse_args()
 
     from class_load import WORDS, teacher_workspace
@@ -33,7 +36,8 @@ def main() -> None:
     from embedlab.app import explore
     from embedlab.app.charts.neighbours import neighbours_figure
     from embedlab.ingest.polarity import classify_demo
-    from embedlab.jobs.classify import classify_and_save
+    from embedlab.jobs.classify import classify_and_save, start_classification
+    from embedlab.jobs.thread import JobBoard
     from embedlab.store.spaces import ClassWorkspace
     from embedlab.store.workspace import Workspace
 
@@ -51,11 +55,21 @@ def main() -> None:
         return [query(WORDS[i % len(WORDS)]) for i in range(args.queries)]
 
     stop = threading.Event()
+    board, current = JobBoard(), {}  # current: worker -> its job's id (--in child)
 
     def classify(i: int) -> None:
         while not stop.is_set():
             space = ClassWorkspace(home, f"gil-{i}-{time.monotonic_ns()}")
-            classify_and_save(space, data, ClassifyConfig(model="lee-demo"), emb=emb, save=False)
+            config = ClassifyConfig(model="lee-demo")
+            if args.where == "thread":
+                classify_and_save(space, data, config, emb=emb, save=False)
+                continue
+            current[i] = start_classification(board, space, data, config, emb).id
+            board.wait(current[i], timeout=3600)
+
+    def working() -> bool:  # each worker's child has begun its work (past the imports)
+        jobs = [board.get(job_id) for job_id in current.values()]
+        return len(jobs) == args.threads and all(j and j.event is not None for j in jobs)
 
     load = os.getloadavg()
     alone = sample()
@@ -65,8 +79,13 @@ def main() -> None:
     for w in workers:
         w.start()
     time.sleep(3)
+    deadline = time.monotonic() + 120
+    while args.where == "child" and not working() and time.monotonic() < deadline:
+        time.sleep(0.2)
     busy = sample()
     stop.set()
+    for job_id in current.values():  # a child's run may take minutes: stop it
+        board.cancel(job_id)
     for w in workers:
         w.join()
     again = sample()
@@ -78,7 +97,7 @@ def main() -> None:
     print(f"{len(data):,} demo texts; load average {load[0]:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs")  # fmt: skip
     print(f"Neighbours query + chart, alone:           {line(alone)}")
-    print(f"  while {args.threads} classification thread(s) run: {line(busy)}")
+    print(f"  while {args.threads} classification(s) run in a {args.where}: {line(busy)}")
     print(f"  alone again (reference):                 {line(again)}")
 
 

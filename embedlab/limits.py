@@ -73,6 +73,12 @@ MAX_PROJECTION_WORDS = Limit(
 MAX_JOBS = Limit(
     "EMBEDLAB_MAX_JOBS", 2, "jobs", "Training jobs running at once; later ones wait in a queue"
 )
+MAX_CHILD_JOBS = Limit(
+    "EMBEDLAB_MAX_CHILD_JOBS",
+    2,
+    "jobs",
+    "Classifications running at once, each in its own process; later ones wait their turn",
+)
 MAX_JOB_SECONDS = Limit(
     "EMBEDLAB_MAX_JOB_SECONDS", 6 * 3600, "seconds", "Run time of one training job"
 )
@@ -107,6 +113,7 @@ ALL: tuple[Limit, ...] = (
     MAX_EXPANSION_RATIO,
     MAX_PROJECTION_WORDS,
     MAX_JOBS,
+    MAX_CHILD_JOBS,
     MAX_JOB_SECONDS,
     SPACE_MAX_MB,
     SPACE_MAX_JOBS,

@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from embedlab.analysis.classify import ClassificationResult, ClassifyConfig, ProgressCallback
+    from embedlab.analysis.classify import (
+        ClassificationResult,
+        ClassifyConfig,
+        ClassifyEvent,
+        ProgressCallback,
+    )
     from embedlab.embeddings import Embeddings
     from embedlab.ingest.labelled import LabelledTexts
     from embedlab.jobs.thread import JobBoard, ThreadJob
@@ -100,9 +105,95 @@ def start_classification(
     config: ClassifyConfig,
     emb: Embeddings | None = None,
 ) -> ThreadJob[ClassificationResult]:
-    """Check `config` here (a bad one raises at once), then run and store it on `board`."""
+    """Check `config` here (a bad one raises at once), then run and store it on `board`, in
+    a child process (`jobs.child`: as fast as `embedlab classify`, and the server's other
+    pages do not wait on it). The child opens the same workspace (a student's space as a
+    space) and loads `config.model` itself, as the CLI does, when `emb` is that catalog
+    model; other vectors are handed over."""
+    from embedlab.jobs.child import start_in_child
+
     config.validate()
-    return board.start(
+    if emb is not None and _is_catalog_model(ws, config.model, emb):
+        emb = None
+    vectors = None if emb is None else _parts(emb)
+    return start_in_child(
+        board,
         "classification",
-        lambda on_progress: classify_and_save(ws, data, config, on_progress, emb=emb),
+        classify_in_child,
+        _place(ws),
+        data,
+        config,
+        vectors,
+        waiting=waiting_event,
     )
+
+
+def waiting_event(ahead: int) -> ClassifyEvent:
+    """The progress event of a classification waiting for its turn (`jobs.child`).
+
+    >>> waiting_event(1).message
+    'waiting for a free slot: 1 classification is ahead of this one (2 run at once)'
+    """
+    from embedlab import limits
+    from embedlab.analysis.classify import ClassifyEvent
+
+    ahead_text = "1 classification is" if ahead == 1 else f"{ahead} classifications are"
+    if ahead == 0:
+        ahead_text = "it is next"
+    else:
+        ahead_text += " ahead of this one"
+    running = limits.MAX_CHILD_JOBS.value()
+    return ClassifyEvent(
+        "waiting", 0.0, f"waiting for a free slot: {ahead_text} ({running} run at once)"
+    )
+
+
+def classify_in_child(
+    place: tuple[str, str | None],
+    data: LabelledTexts,
+    config: ClassifyConfig,
+    vectors: tuple[Any, ...] | None,
+    on_progress: ProgressCallback,
+) -> ClassificationResult:
+    """`classify_and_save` in the workspace at `place` (see `_place`), with the vectors
+    handed over (`_parts`) if any: a background job's child process runs this."""
+    from embedlab.embeddings import Embeddings
+
+    emb = None if vectors is None else Embeddings(*vectors)
+    return classify_and_save(_reopen(place), data, config, on_progress, emb=emb)
+
+
+def _parts(emb: Embeddings) -> tuple[Any, ...]:
+    """What `Embeddings(...)` rebuilds `emb` from, in a form that pickles (its `meta` is a
+    read-only view, which does not)."""
+    return emb.words, emb.vectors, emb.counts, dict(emb.meta), emb.subwords
+
+
+def _place(ws: Workspace) -> tuple[str, str | None]:
+    """Where a child reopens `ws`: (the root, None), or for a student space (the teacher's
+    root, the space's name), so it keeps the space's read-only rules."""
+    from embedlab.store.spaces import ClassWorkspace
+
+    if isinstance(ws, ClassWorkspace):
+        return str(ws.teacher.root), ws.space
+    return str(ws.root), None
+
+
+def _reopen(place: tuple[str, str | None]) -> Workspace:
+    from embedlab.store.spaces import ClassWorkspace
+    from embedlab.store.workspace import Workspace
+
+    root, space = place
+    return Workspace(root) if space is None else ClassWorkspace(root, space)
+
+
+def _is_catalog_model(ws: Workspace, name: str | None, emb: Embeddings) -> bool:
+    """Whether `emb` is (by name and shape) the model `name` of the catalog, so a child can
+    load it instead of receiving it."""
+    if name is None:
+        return False
+    try:
+        record = ws.model(name)
+    except NotFoundError:
+        return False
+    return (record.vocab, record.dim) == (len(emb), emb.dim)

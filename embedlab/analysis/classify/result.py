@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 class ClassifyEvent:
     """One progress event of a run, for a callback.
 
-    `stage` is "load" (model or encoder), "encode" (sentence-encoder batches: `done` of
-    `total` texts), "estimate" (a fine-tuning's expected time, in `message`), "fold" (fold
-    `fold` of `folds` finished), "epoch" (torch head: `epoch`
-    of `epochs` in fold `fold`, with `loss`, `val_loss`, `val_accuracy`), "baseline" or
+    `stage` is "load" (model or encoder), "waiting" (for a free slot: `jobs.child`), "encode"
+    (sentence-encoder batches: `done` of `total` texts), "estimate" (a fine-tuning's expected
+    time, in `message`), "fold" (fold `fold` of `folds` finished), "epoch" (torch head:
+    `epoch` of `epochs` in fold `fold`, with `loss`, `val_loss`, `val_accuracy`), "baseline" or
     "done". `fraction` (0..1) is the share of the whole run done; `message` says it in words.
 
     >>> ClassifyEvent("fold", 0.4, "fold 2 of 5", fold=2, folds=5).to_dict()["fold"]

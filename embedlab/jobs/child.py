@@ -1,0 +1,305 @@
+"""Background work in a child process, shown on the server's board as an ordinary job.
+
+A job on `jobs.thread.BOARD` runs in a thread of the app's server, where it shares the GIL
+with every session's script runs, Streamlit's collections and the other jobs: scikit-learn's
+fits ran 3 times slower there than on the command line, and other pages' queries waited on
+the job. `start_in_child` runs the work in a child process instead (multiprocessing's
+"spawn": a fresh interpreter, never a fork of a threaded server with torch loaded), started
+like the CLI (same environment, same torch threads), and relays it as a `ThreadJob`: a
+thread of the server waits on a pipe, hands each progress event to the board, and ends the
+job with the child's result or its error.
+
+- `fn` is a module-level function (it is pickled by name), called as `fn(*args,
+  on_progress)`; its arguments, events and result are pickled between our own processes
+  (never anything from an upload: an upload is parsed before it becomes an argument).
+- An `EmbedlabError` keeps its one sentence; MemoryError and unexpected errors read as
+  `jobs.thread`'s do; a child that dies (killed, a crash) fails the job with one sentence.
+- Cancel: the page's cancel shows at the next event, or within `POLL_SECONDS` when the child
+  is quiet; the child is asked to stop at its next event, then terminated after
+  `GRACE_SECONDS`, and is gone when the job reads "cancelled".
+- A child whose server dies ends by itself within `WATCH_SECONDS`.
+- At most `limits.MAX_CHILD_JOBS` children run at once (each holds its own copy of torch,
+  and a sentence encoder); later jobs wait their turn, first come first served, reporting
+  `waiting(ahead)` as their event meanwhile, and can be cancelled while they wait.
+
+>>> import os
+>>> from embedlab.jobs.thread import JobBoard
+>>> board = JobBoard()
+>>> done = board.wait(start_in_child(board, "probe", child_pid).id, timeout=60)
+>>> done.state, done.result == done.event != os.getpid()
+('done', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from embedlab import limits
+from embedlab.errors import EmbedlabError
+from embedlab.jobs.thread import Cancelled, JobBoard, ProgressFn, ThreadJob
+
+POLL_SECONDS = 0.25  # how often a quiet child's job looks for a cancel
+GRACE_SECONDS = 3.0  # a cancelled child's time to stop at its next event before SIGTERM
+REAP_SECONDS = 1.0  # how long a job waits for its finished child to exit
+WATCH_SECONDS = 1.0  # how often a child checks that its server is alive
+_STOP = "stop"
+T = TypeVar("T")
+
+
+class ChildDied(EmbedlabError):
+    """The child process ended without a result or an error (killed, or a crash)."""
+
+
+class _Turns:
+    """First come, first served: at most `limit()` holders at once; the others wait, each
+    told how many wait before it.
+
+    >>> turns, seen = _Turns(lambda: 1), []
+    >>> turns.enter(seen.append)
+    >>> waiter = threading.Thread(target=turns.enter, args=(seen.append,))
+    >>> waiter.start()
+    >>> while not seen:  # the second waits, first in line
+    ...     time.sleep(0.01)
+    >>> turns.leave(); waiter.join(5); turns.leave()
+    >>> seen[0], turns.running
+    (0, 0)
+    """
+
+    def __init__(self, limit: Callable[[], int]) -> None:
+        self._limit = limit
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self.running = 0
+
+    def enter(self, waiting: Callable[[int], None]) -> None:
+        """Take a turn, calling `waiting(ahead)` every `POLL_SECONDS` until it comes; when
+        `waiting` raises (a cancel), the place in the line is given up."""
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+            try:
+                while True:
+                    ahead = self._queue.index(ticket)
+                    if ahead == 0 and self.running < self._limit():
+                        self._queue.popleft()
+                        self.running += 1
+                        return
+                    waiting(ahead)
+                    self._cond.wait(POLL_SECONDS)
+            except BaseException:
+                self._queue.remove(ticket)
+                self._cond.notify_all()
+                raise
+
+    def leave(self) -> None:
+        """Give a turn back: the first in line takes it."""
+        with self._cond:
+            self.running -= 1
+            self._cond.notify_all()
+
+
+_TURNS = _Turns(limits.MAX_CHILD_JOBS.value)
+
+
+def start_in_child(
+    board: JobBoard,
+    description: str,
+    fn: Callable[..., T],
+    *args: Any,
+    waiting: Callable[[int], Any] | None = None,
+) -> ThreadJob[T]:
+    """Run `fn(*args, on_progress)` in a child process, shown as a job on `board`; returns
+    the job at once (see the module's docstring). While the job waits for its turn, its
+    event is `waiting(ahead)` (None without `waiting`)."""
+
+    def work(on_progress: ProgressFn) -> T:
+        _TURNS.enter(lambda ahead: on_progress(waiting(ahead) if waiting else None))
+        try:
+            return run_in_child(fn, args, on_progress, what=description)
+        finally:
+            _TURNS.leave()
+
+    return board.start(description, work)
+
+
+def run_in_child(
+    fn: Callable[..., T],
+    args: Sequence[Any],
+    on_progress: ProgressFn,
+    *,
+    what: str = "background",
+    grace: float = GRACE_SECONDS,
+) -> T:
+    """Run `fn(*args, on_progress)` in a spawned child and wait for it here: each event the
+    child reports goes to `on_progress`; returns its result or raises its error. When
+    `on_progress` raises (the board's `Cancelled`), the child is stopped and gone first."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=True)
+    child = context.Process(
+        target=_child_main,
+        args=(fn, tuple(args), theirs, os.getpid()),
+        name=f"embedlab-{what}",
+        daemon=True,  # a server that exits normally takes its children along
+    )
+    try:
+        child.start()  # pickles fn and args first: one that does not pickle raises here
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()  # the child's end: ours reads EOF once the child is gone
+    try:
+        kind, value = _relay(ours, child, on_progress, what, grace)
+    except BaseException:  # cancelled (or the server's own trouble): the child goes too
+        _stop(child, ours, grace)
+        raise
+    finally:
+        ours.close()
+    _reap_later(child, grace)
+    return _outcome(kind, value)
+
+
+def _relay(
+    conn: Any, child: Any, on_progress: ProgressFn, what: str, grace: float
+) -> tuple[str, Any]:
+    """Hand the child's events to `on_progress` until its last message, which is returned."""
+    last: Any = None
+    while True:
+        if not conn.poll(POLL_SECONDS):
+            on_progress(last)  # the same event again: raises once a cancel was asked
+            continue
+        try:
+            kind, value = conn.recv()
+        except (EOFError, OSError):
+            child.join(grace)
+            raise ChildDied(_death_sentence(what, child.exitcode)) from None
+        if kind != "event":
+            return kind, value
+        last = value
+        on_progress(value)
+
+
+def _outcome(kind: str, value: Any) -> Any:
+    """The child's last message as a result, or as the error it stands for."""
+    if kind == "done":
+        return value
+    if kind == "error":
+        error, sentence = value
+        raise error if error is not None else EmbedlabError(sentence)
+    if kind == "memory":
+        raise MemoryError
+    if kind == "cancelled":
+        raise Cancelled(value)
+    raise ChildDied(f"The run failed unexpectedly ({value}); nothing was saved.")
+
+
+def _stop(child: multiprocessing.process.BaseProcess, conn: Any, grace: float) -> None:
+    """Ask the child to stop at its next event, then SIGTERM, then SIGKILL; reap it."""
+    if child.is_alive():
+        with contextlib.suppress(OSError, ValueError):  # a pipe already closed
+            conn.send(_STOP)
+        child.join(grace)
+    if child.is_alive():
+        child.terminate()
+        child.join(grace)
+    if child.is_alive():
+        child.kill()
+    child.join()
+
+
+def _reap_later(child: multiprocessing.process.BaseProcess, grace: float) -> None:
+    """Wait a moment for the child's exit (it has sent its last message, and exits without
+    the interpreter's teardown); should it be slow, a thread waits so no zombie is left."""
+    child.join(REAP_SECONDS)
+    if child.exitcode is not None:
+        return
+
+    def reap() -> None:
+        child.join(grace * 10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+    threading.Thread(target=reap, name=f"reap-{child.pid}", daemon=True).start()
+
+
+def _death_sentence(what: str, exitcode: int | None) -> str:
+    """One sentence for a child that ended without a word."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+        if exitcode == -signal.SIGKILL:
+            how += ", as the system does when memory runs out"
+    else:
+        how = f"exit code {exitcode}" if exitcode is not None else "no exit code"
+    return f"The {what} run's process ended unexpectedly ({how}); nothing was saved."
+
+
+# --- in the child -----------------------------------------------------------------------
+def _child_main(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any, parent: int) -> None:
+    """The child's entry: run `fn`, send its events and then one last message."""
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+    def on_progress(event: Any) -> None:
+        if conn.poll() and conn.recv() == _STOP:
+            raise Cancelled("The run was cancelled.")
+        conn.send(("event", event))
+
+    try:
+        message: tuple[str, Any] = ("done", fn(*args, on_progress))
+    except Cancelled as err:
+        message = ("cancelled", str(err))
+    except EmbedlabError as err:
+        message = ("error", (_portable(err), str(err)))
+    except MemoryError:
+        message = ("memory", None)
+    except Exception as err:  # noqa: BLE001 - the server must hear of it, in one line
+        traceback.print_exc(file=sys.stderr)  # for the server's log only
+        message = ("unexpected", type(err).__name__)
+    try:
+        conn.send(message)
+    except Exception as err:  # noqa: BLE001 - a result that does not pickle
+        traceback.print_exc(file=sys.stderr)
+        conn.send(("unexpected", type(err).__name__))
+    # The server has all it needs: skip the interpreter's teardown (a second or two of CPU
+    # with torch and scikit-learn loaded); files and the catalog are written and closed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _portable(err: EmbedlabError) -> EmbedlabError | None:
+    """`err` if it survives pickling with its sentence (some errors' __init__ take other
+    arguments than their message), else None: the server then raises its sentence."""
+    import pickle
+
+    try:
+        copy = pickle.loads(pickle.dumps(err))
+    except Exception:  # noqa: BLE001 - any failure means: send the sentence only
+        return None
+    return err if str(copy) == str(err) and type(copy) is type(err) else None
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process when the server that started it is gone (it is then adopted)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def child_pid(on_progress: ProgressFn) -> int:
+    """The smallest child job: reports its process id as an event and returns it."""
+    on_progress(os.getpid())
+    return os.getpid()
