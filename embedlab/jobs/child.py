@@ -3,11 +3,14 @@
 A job on `jobs.thread.BOARD` runs in a thread of the app's server, where it shares the GIL
 with every session's script runs, Streamlit's collections and the other jobs: scikit-learn's
 fits ran 3 times slower there than on the command line, and other pages' queries waited on
-the job. `start_in_child` runs the work in a child process instead (multiprocessing's
-"spawn": a fresh interpreter, never a fork of a threaded server with torch loaded), started
-like the CLI (same environment, same torch threads), and relays it as a `ThreadJob`: a
-thread of the server waits on a pipe, hands each progress event to the board, and ends the
-job with the child's result or its error.
+the job. `start_in_child` runs the work in a child process instead (a fresh interpreter,
+`python -c`, never a fork of a threaded server with torch loaded), started like the CLI
+(same environment, same torch threads) at a lower priority (`JOB_NICENESS`, so that pages
+answer first on a busy machine), and relays it as a `ThreadJob`: a thread of the server
+waits on a socket, hands each progress event to the board, and ends the job with the
+child's result or its error. Not multiprocessing's "spawn": while Streamlit runs a page its
+`__main__` is the app's script, which "spawn" would run again in every child (a second app
+in bare mode, with its warm-ups and an anonymous class space, 3 s of CPU a job).
 
 - `fn` is a module-level function (it is pickled by name), called as `fn(*args,
   on_progress)`; its arguments, events and result are pickled between our own processes
@@ -33,15 +36,17 @@ job with the child's result or its error.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from embedlab import limits
@@ -52,6 +57,9 @@ POLL_SECONDS = 0.25  # how often a quiet child's job looks for a cancel
 GRACE_SECONDS = 3.0  # a cancelled child's time to stop at its next event before SIGTERM
 REAP_SECONDS = 1.0  # how long a job waits for its finished child to exit
 WATCH_SECONDS = 1.0  # how often a child checks that its server is alive
+JOB_NICENESS = 10  # how much lower than the server's a job process's priority is
+_FD_ENV = "EMBEDLAB_CHILD_FD"  # the child's end of the socket
+_PARENT_ENV = "EMBEDLAB_CHILD_PARENT"  # the server's pid
 _STOP = "stop"
 T = TypeVar("T")
 
@@ -143,21 +151,7 @@ def run_in_child(
     """Run `fn(*args, on_progress)` in a spawned child and wait for it here: each event the
     child reports goes to `on_progress`; returns its result or raises its error. When
     `on_progress` raises (the board's `Cancelled`), the child is stopped and gone first."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe(duplex=True)
-    child = context.Process(
-        target=_child_main,
-        args=(fn, tuple(args), theirs, os.getpid()),
-        name=f"embedlab-{what}",
-        daemon=True,  # a server that exits normally takes its children along
-    )
-    try:
-        child.start()  # pickles fn and args first: one that does not pickle raises here
-    except BaseException:
-        ours.close()
-        raise
-    finally:
-        theirs.close()  # the child's end: ours reads EOF once the child is gone
+    child, ours = _spawn(fn, args, what)
     try:
         kind, value = _relay(ours, child, on_progress, what, grace)
     except BaseException:  # cancelled (or the server's own trouble): the child goes too
@@ -181,8 +175,8 @@ def _relay(
         try:
             kind, value = conn.recv()
         except (EOFError, OSError):
-            child.join(grace)
-            raise ChildDied(_death_sentence(what, child.exitcode)) from None
+            _wait(child, grace)
+            raise ChildDied(_death_sentence(what, child.returncode)) from None
         if kind != "event":
             return kind, value
         last = value
@@ -203,32 +197,72 @@ def _outcome(kind: str, value: Any) -> Any:
     raise ChildDied(f"The run failed unexpectedly ({value}); nothing was saved.")
 
 
-def _stop(child: multiprocessing.process.BaseProcess, conn: Any, grace: float) -> None:
+def _spawn(
+    fn: Callable[..., Any], args: Sequence[Any], what: str
+) -> tuple[subprocess.Popen[bytes], Connection]:
+    """Start the child (`_child_entry`) and send it the import path and (fn, args)."""
+    ours, theirs = socket.socketpair()
+    env = {**os.environ, _FD_ENV: str(theirs.fileno()), _PARENT_ENV: str(os.getpid())}
+    code = "from embedlab.jobs.child import _child_entry; _child_entry()"
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+            env=env,
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()  # the child's end: ours reads EOF once the child is gone
+    conn = Connection(ours.detach())
+    try:
+        conn.send(list(sys.path))
+        conn.send((fn, tuple(args)))  # one that does not pickle raises here
+    except (BrokenPipeError, ConnectionResetError):
+        _wait(child, GRACE_SECONDS)
+        conn.close()
+        raise ChildDied(_death_sentence(what, child.returncode)) from None
+    except BaseException:
+        child.kill()
+        child.wait()
+        conn.close()
+        raise
+    return child, conn
+
+
+def _wait(child: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Wait up to `seconds` for the child to end; whether it has."""
+    try:
+        child.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _stop(child: subprocess.Popen[bytes], conn: Any, grace: float) -> None:
     """Ask the child to stop at its next event, then SIGTERM, then SIGKILL; reap it."""
-    if child.is_alive():
+    if child.poll() is None:
         with contextlib.suppress(OSError, ValueError):  # a pipe already closed
             conn.send(_STOP)
-        child.join(grace)
-    if child.is_alive():
-        child.terminate()
-        child.join(grace)
-    if child.is_alive():
-        child.kill()
-    child.join()
+        if not _wait(child, grace):
+            child.terminate()
+            if not _wait(child, grace):
+                child.kill()
+    child.wait()
 
 
-def _reap_later(child: multiprocessing.process.BaseProcess, grace: float) -> None:
+def _reap_later(child: subprocess.Popen[bytes], grace: float) -> None:
     """Wait a moment for the child's exit (it has sent its last message, and exits without
     the interpreter's teardown); should it be slow, a thread waits so no zombie is left."""
-    child.join(REAP_SECONDS)
-    if child.exitcode is not None:
+    if _wait(child, REAP_SECONDS):
         return
 
     def reap() -> None:
-        child.join(grace * 10)
-        if child.is_alive():
+        if not _wait(child, grace * 10):
             child.kill()
-            child.join()
+            child.wait()
 
     threading.Thread(target=reap, name=f"reap-{child.pid}", daemon=True).start()
 
@@ -248,9 +282,25 @@ def _death_sentence(what: str, exitcode: int | None) -> str:
 
 
 # --- in the child -----------------------------------------------------------------------
-def _child_main(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any, parent: int) -> None:
-    """The child's entry: run `fn`, send its events and then one last message."""
+def lower_priority() -> None:
+    """Run this process `JOB_NICENESS` below its parent's priority (a job's own process)."""
+    with contextlib.suppress(OSError):
+        os.nice(JOB_NICENESS)
+
+
+def _child_entry() -> None:
+    """The child's entry (`python -c`): the server's import path, then (fn, args), then run."""
+    parent = int(os.environ.pop(_PARENT_ENV))
+    conn = Connection(int(os.environ.pop(_FD_ENV)))
     threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    lower_priority()
+    sys.path[:] = conn.recv()
+    fn, args = conn.recv()
+    _child_main(fn, args, conn)
+
+
+def _child_main(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any) -> None:
+    """Run `fn`, send its events and then one last message, and exit."""
 
     def on_progress(event: Any) -> None:
         if conn.poll() and conn.recv() == _STOP:

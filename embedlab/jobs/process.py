@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from embedlab import limits
 from embedlab.errors import EmbedlabError, InputError
+from embedlab.jobs.child import lower_priority
 from embedlab.jobs.queue import claim_run, reap_dead_runs
 from embedlab.store.workspace import ModelRecord, Workspace, check_name, disk_full_message
 
@@ -149,6 +150,7 @@ def run_training(
             signal.alarm(seconds)
         if os.environ.get(JOB_ENV) == str(run_id):  # this process is the job's own
             _hard_stop_after(ws, run_id, seconds)
+            lower_priority()  # the server's pages answer first on a busy machine
         config = TrainConfig.from_dict(run.config)
         if run.corpus_id is None:
             raise InputError("The run's corpus has been deleted; choose a corpus and start again.")

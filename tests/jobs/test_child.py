@@ -36,6 +36,10 @@ def unknown_word(on_progress) -> None:
     raise UnknownWordError("kinq", ["king", "kind"])  # its __init__ takes a word, not a sentence
 
 
+def niceness(on_progress) -> int:
+    return os.nice(0)
+
+
 def divide_by_zero(on_progress) -> float:
     return 1 / 0
 
@@ -207,3 +211,9 @@ def test_children_past_the_limit_wait_their_turn_and_can_be_cancelled_while_wait
     assert board.wait(first.id, timeout=30).state == "cancelled" and gone(pid)
     done = board.wait(third.id, timeout=60)  # the turn passes to the next in line
     assert (done.state, done.result) == ("done", 10)
+
+
+def test_a_child_runs_below_the_servers_priority():
+    from embedlab.jobs.child import JOB_NICENESS
+
+    assert run_in_child(niceness, (), lambda event: None) == min(os.nice(0) + JOB_NICENESS, 19)

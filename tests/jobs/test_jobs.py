@@ -9,6 +9,7 @@ import time
 import pytest
 
 from embedlab.errors import InputError
+from embedlab.jobs.child import JOB_NICENESS
 from embedlab.jobs.corpora import add_corpus
 from embedlab.jobs.process import cancel_job, create_training_run, run_training, start_training_job
 from embedlab.jobs.queue import claim_run, reap_dead_runs
@@ -68,6 +69,11 @@ def test_a_child_job_trains_and_lists_its_model(ws):
     assert ws.load_model("lee-w2v-sg-16d").dim == 16
 
 
+def niceness(pid: int) -> int:
+    """A process's nice value (field 19 of /proc/PID/stat)."""
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
+
+
 def _wait_for_progress(ws: Workspace, run_id: int) -> None:
     deadline = time.monotonic() + 90
     while not any(e["stage"] == "epoch" for e in ws.progress(run_id)):
@@ -78,8 +84,9 @@ def _wait_for_progress(ws: Workspace, run_id: int) -> None:
 def test_cancel_stops_a_running_job_and_keeps_earlier_models(ws):
     run_training(ws, create_training_run(ws, "lee", TINY, name="earlier"))
     run_id = create_training_run(ws, "lee", LONG, name="never")
-    start_training_job(ws, run_id)
+    pid = start_training_job(ws, run_id)
     _wait_for_progress(ws, run_id)
+    assert niceness(pid) == min(os.nice(0) + JOB_NICENESS, 19)  # pages answer first
     assert cancel_job(ws, run_id)
     assert wait_for(ws, run_id, {"cancelled", "failed", "done"}) == "cancelled"
     assert [m.name for m in ws.models()] == ["earlier"]

@@ -131,7 +131,8 @@ def run_classification(
         }
     from embedlab.device import resolve_device
 
-    device = resolve_device(config.device)
+    uses_torch = config.features == "minilm" or config.classifier == "torch"
+    device = resolve_device(config.device) if uses_torch else "cpu"  # no torch import for TF-IDF
     folds = splits(data.labels, config)
     encoded, encoder_info = None, None
     has_baseline = config.baseline and not config.is_baseline
