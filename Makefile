@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
-	@# compile the sgns and GloVe trainers' CPU kernels now, not during a user's first run
+	@# compile the sgns and GloVe trainers' and compare's CPU kernels now, not during a user's first run
 	$(BIN)/python -c "from embedlab.train.sgns import compile_kernels; compile_kernels()"
 	$(BIN)/python -c "from embedlab.train.glove import compile_kernels; compile_kernels()"
+	$(BIN)/python -c "from embedlab.analysis.compare_kernels import compile_kernels; compile_kernels()"
 	touch $(STAMP)
 
 install: $(STAMP)

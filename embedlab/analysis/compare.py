@@ -6,9 +6,11 @@ words the two models share:
 
 - **Neighbour agreement**: for each shared word, the Jaccard index (and the overlap) of its
   k nearest neighbours in A and in B, both searched among the shared words (cosine).
-  Exact brute force: on the CPU each pair of row blocks is multiplied once (cosine is
-  symmetric); elsewhere in row chunks on the chosen torch device.
-- **Alignment**: orthogonal Procrustes (scipy) rotates A's unit-length, mean-centred
+  Brute force: on the CPU each pair of row blocks is multiplied once (cosine is
+  symmetric); elsewhere in row chunks on the chosen torch device. `float32` is exact;
+  `int8` (the CPU's `auto` from `INT8_FROM` words) and `bfloat16` screen candidates with
+  coarser products and re-score them in float32 (`nearest_ids`).
+- **Alignment**: orthogonal Procrustes (an SVD) rotates A's unit-length, mean-centred
   vectors onto B's; a word's residual is 1 - cosine between its rotated A vector and its
   B vector (0: same place; 1: unrelated), before and after the rotation.
 - **One word** (`compare_word`): its neighbours in A and in B side by side, and the cosine
@@ -32,31 +34,35 @@ noise floor: the same numbers, for two models that differ only by chance.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from embedlab.analysis.compare_search import (  # noqa: F401 - re-exported
+    _ONE_SEARCH,
+    BF16_FROM,
+    INT8_FROM,
+    PRECISIONS,
+    TILE,
+    Precision,
+    _nearest_cpu,
+    nearest_ids,
+    unit_rows,
+)
 from embedlab.checks import positive_int
 from embedlab.errors import InputError
 
 if TYPE_CHECKING:
     from embedlab.embeddings import Embeddings
 
-Precision = Literal["auto", "float32", "bfloat16"]
-PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
 DEFAULT_K = 10
 MAX_K = 1_000
 EXTREMES = 20  # words listed as agreeing least/most and moving most/least
-BF16_FROM = 20_000  # "auto" screens in bfloat16 from this many shared words (where it is fast)
-SCORE_BUDGET = 2**25  # scores held per chunk (128 MiB as float32)
-TILE = 2048  # rows per block in the CPU search (a 16 MiB tile of scores)
 SEARCH_SHARE = 0.95  # of a comparison's progress: the two neighbour searches (then alignment)
-_PAD = 32  # vectors are zero-padded to a multiple of this width (faster matrix kernels)
 
 
 # --- results ---------------------------------------------------------------------------
@@ -303,146 +309,6 @@ def check_shared(shared: SharedVocab, k: int, name_a: str = "A", name_b: str = "
         )
 
 
-def unit_rows(emb: Embeddings, words: Sequence[str]) -> np.ndarray:
-    """The unit-length vectors of these words of `emb`, as a float32 matrix."""
-    ids = np.fromiter((emb.key_to_index[w] for w in words), dtype=np.int64, count=len(words))
-    return np.ascontiguousarray(emb.normed[ids], dtype=np.float32)
-
-
-def nearest_ids(
-    unit: np.ndarray,
-    k: int,
-    device: str | None = None,
-    precision: Precision = "auto",
-    on_progress: Callable[[float], None] | None = None,
-) -> tuple[np.ndarray, str]:
-    """Each row's k nearest other rows by cosine (rows are unit length), and the precision
-    used to screen them.
-
-    In float32 on the CPU the search is exact and uses the symmetry of cosine: each pair of
-    row blocks is multiplied once (BLAS sgemm, torch's threads) and compiled loops keep
-    every row's running top-k (`_nearest_cpu`). Elsewhere the score matrix is computed in
-    chunks of rows on the device. With `bfloat16` the
-    chunks are screened at half width (fast on CPUs with AMX/AVX-512 BF16 and on GPUs),
-    keeping k + 16 candidates per row, which are then re-scored in float32; the answer
-    differs from the float32 one only if a true neighbour ranks below those candidates.
-
-    >>> unit = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
-    >>> ids, how = nearest_ids(unit / np.linalg.norm(unit, axis=1, keepdims=True), 1, "cpu")
-    >>> ids.ravel().tolist(), how
-    ([1, 0, 3, 2], 'float32')
-    """
-    import torch
-
-    from embedlab.device import resolve_device
-
-    if precision not in PRECISIONS:
-        raise InputError(f"Unknown precision '{precision}'; choose auto, float32 or bfloat16.")
-    n, d = unit.shape
-    k = min(int(k), n - 1)
-    dev = resolve_device(device)
-    if precision == "auto":
-        precision = "bfloat16" if n >= BF16_FROM and _fast_bf16(dev) else "float32"
-    if precision == "float32" and dev == "cpu":
-        return _nearest_cpu(unit, k, on_progress=on_progress), precision
-    width = -(-d // _PAD) * _PAD
-    full = torch.zeros((n, width), dtype=torch.float32, device=dev)
-    full[:, :d] = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32)).to(dev)
-    screen = full.to(torch.bfloat16) if precision == "bfloat16" else full
-    screen_t = screen.T.contiguous()
-    keep = min(n - 1, k + 16) if precision == "bfloat16" else k
-    out = np.empty((n, k), dtype=np.int64)
-    step = max(256, min(8192, SCORE_BUDGET // max(1, n)))
-    buffer = torch.empty((min(step, n), n), dtype=screen.dtype, device=dev)  # reused
-    rows_buffer = (  # the candidates' float32 rows, for re-scoring
-        torch.empty((min(step, n) * keep, width), dtype=torch.float32, device=dev)
-        if keep != k
-        else None
-    )
-    with torch.inference_mode():
-        for start in range(0, n, step):
-            stop = min(n, start + step)
-            scores = buffer[: stop - start]
-            torch.mm(screen[start:stop], screen_t, out=scores)
-            rows = torch.arange(stop - start, device=dev)
-            scores[rows, rows + start] = float("-inf")  # not its own neighbour
-            cand = scores.topk(keep, dim=1).indices
-            if rows_buffer is not None:  # re-score the screened candidates exactly
-                m = stop - start
-                found = rows_buffer[: m * keep]
-                torch.index_select(full, 0, cand.reshape(-1), out=found)
-                exact = torch.bmm(found.view(m, keep, width), full[start:stop, :, None])
-                cand = cand.gather(1, exact[:, :, 0].topk(k, dim=1).indices)
-            out[start:stop] = cand.cpu().numpy()
-            if on_progress is not None:
-                on_progress(stop / n)
-    return out, precision
-
-
-def _nearest_cpu(
-    unit: np.ndarray,
-    k: int,
-    block: int = TILE,
-    on_progress: Callable[[float], None] | None = None,
-) -> np.ndarray:
-    """Exact float32 neighbours on the CPU: each pair of row blocks is multiplied once
-    (cosine is symmetric) and the tile feeds both blocks' running top-k lists.
-
-    >>> rng = np.random.default_rng(0)
-    >>> u = rng.normal(size=(50, 4)).astype(np.float32)
-    >>> u /= np.linalg.norm(u, axis=1, keepdims=True)
-    >>> s = u @ u.T
-    >>> np.fill_diagonal(s, -np.inf)
-    >>> exact = np.sort(np.argsort(-s, axis=1)[:, :3], axis=1)
-    >>> bool((np.sort(_nearest_cpu(u, 3, block=16), axis=1) == exact).all())
-    True
-    """
-    import torch
-
-    from embedlab.analysis.compare_kernels import take_columns, take_rows
-
-    x = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32))
-    n = x.shape[0]
-    total = -(-n // block)
-    width = -(-n // total)  # equal blocks of at most `block` rows
-    best_v = np.full((n, k), -np.inf, dtype=np.float32)
-    best_i = np.zeros((n, k), dtype=np.int64)
-    buffer = torch.empty((width, width), dtype=torch.float32)  # reused for every tile
-    with _ONE_SEARCH, torch.inference_mode():
-        for i in range(0, n, width):
-            rows = x[i : i + width]
-            for j in range(i, n, width):
-                cols = x[j : j + width]
-                tile = torch.mm(rows, cols.T, out=buffer[: len(rows), : len(cols)]).numpy()
-                take_rows(tile, i, j, best_v, best_i)
-                if j != i:
-                    take_columns(tile, i, j, best_v, best_i)
-            if on_progress is not None:  # blocks get shorter: the share of tiles done
-                left = -(-(n - i - len(rows)) // width)
-                on_progress(1.0 - left * (left + 1) / (total * (total + 1)))
-    return best_i
-
-
-_ONE_SEARCH = threading.Lock()
-"""One parallel numba search at a time per process: numba's "workqueue" threading layer
-(what it falls back to without OpenMP or TBB) aborts the process on concurrent launches, and
-a page's comparison and its seed twin run as two jobs; two searches share the cores anyway."""
-
-
-def _fast_bf16(device: str) -> bool:
-    """Whether bfloat16 matrix products are fast here (a GPU, or a CPU with BF16 units)."""
-    import torch
-
-    if device.startswith("cuda"):
-        return True
-    if device != "cpu":
-        return False
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def neighbour_agreement(
     unit_a: np.ndarray,
     unit_b: np.ndarray,
@@ -513,21 +379,23 @@ def procrustes(
     >>> round(al.mean_after, 6), al.mean_before > 0.3
     (0.0, True)
     """
-    from scipy.linalg import orthogonal_procrustes
-
     n = unit_a.shape[0]
     fit = n if fit_top is None else min(n, positive_int(fit_top, "fit_top") or n)
     if fit < 2:
         raise InputError(f"The alignment needs at least 2 words to fit on; got {fit}.")
-    unit_a = np.asarray(unit_a, dtype=np.float32)
-    unit_b = np.asarray(unit_b, dtype=np.float32)
+    unit_a = np.ascontiguousarray(unit_a, dtype=np.float32)
+    unit_b = np.ascontiguousarray(unit_b, dtype=np.float32)
     mean_a = unit_a[:fit].mean(axis=0, dtype=np.float64).astype(np.float32)
     mean_b = unit_b[:fit].mean(axis=0, dtype=np.float64).astype(np.float32)
-    ca, cb = unit_a - mean_a, unit_b - mean_b
-    rotation, _ = orthogonal_procrustes(ca[:fit], cb[:fit])
-    rotation = rotation.astype(np.float32)
-    before = _residual(ca, cb)
-    after = _residual(ca @ rotation, cb)
+    # orthogonal Procrustes: the rotation U Vt from the SVD of (A - mean_a)^T (B - mean_b)
+    cross = (unit_a[:fit] - mean_a).T @ (unit_b[:fit] - mean_b)
+    u, _, vt = np.linalg.svd(cross.astype(np.float64))
+    rotation = (u @ vt).astype(np.float32)
+    with _ONE_SEARCH:  # compiled parallel loops: one launch at a time (see _ONE_SEARCH)
+        before = _residual(unit_a, mean_a, unit_b, mean_b)
+        # (u - mean_a) @ R = u @ R - mean_a @ R: no centred copy of A
+        turned = unit_a @ rotation
+        after = _residual(turned, mean_a @ rotation, unit_b, mean_b)
     return Alignment(
         rotation=rotation,
         mean_a=mean_a,
@@ -540,13 +408,18 @@ def procrustes(
     )
 
 
-def _residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """1 - cosine of matching rows, in [0, 2], as float32 (rounding below 1e-6 is 0)."""
-    x, y = x.astype(np.float64), y.astype(np.float64)
-    nx = np.linalg.norm(x, axis=1)
-    ny = np.linalg.norm(y, axis=1)
-    cos = np.einsum("ij,ij->i", x, y) / np.maximum(nx * ny, 1e-12)
-    res = np.clip(1.0 - cos, 0.0, 2.0)
+def _residual(
+    x: np.ndarray,
+    x_shift: np.ndarray,
+    y: np.ndarray,
+    y_shift: np.ndarray,
+) -> np.ndarray:
+    """1 - cosine of rows x - x_shift and y - y_shift, in [0, 2], as float32 (summed in
+    float64; rounding below 1e-6 is 0)."""
+    from embedlab.analysis.compare_kernels import row_residuals
+
+    shifts = (np.asarray(x_shift, np.float32), np.asarray(y_shift, np.float32))
+    res = row_residuals(x, shifts[0], y, shifts[1])
     res[res < 1e-6] = 0.0
     return res.astype(np.float32)
 
