@@ -5,9 +5,9 @@ with every session's script runs, Streamlit's collections and the other jobs: sc
 fits ran 3 times slower there than on the command line, and other pages' queries waited on
 the job. `start_in_child` runs the work in a child process instead (a fresh interpreter,
 `python -c`, never a fork of a threaded server with torch loaded), started like the CLI
-(same environment, same torch threads) at a lower priority (`JOB_NICENESS`, so that pages
-answer first on a busy machine), and relays it as a `ThreadJob`: a thread of the server
-waits on a socket, hands each progress event to the board, and ends the job with the
+(same environment, same torch threads; in class mode at a lower priority, `job_niceness`,
+so that pages answer first on a busy machine), and relays it as a `ThreadJob`: a thread
+of the server waits on a socket, hands each progress event to the board, and ends the job with the
 child's result or its error. Not multiprocessing's "spawn": while Streamlit runs a page its
 `__main__` is the app's script, which "spawn" would run again in every child (a second app
 in bare mode, with its warm-ups and an anonymous class space, 3 s of CPU a job).
@@ -45,7 +45,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -57,7 +57,8 @@ POLL_SECONDS = 0.25  # how often a quiet child's job looks for a cancel
 GRACE_SECONDS = 3.0  # a cancelled child's time to stop at its next event before SIGTERM
 REAP_SECONDS = 1.0  # how long a job waits for its finished child to exit
 WATCH_SECONDS = 1.0  # how often a child checks that its server is alive
-JOB_NICENESS = 10  # how much lower than the server's a job process's priority is
+JOB_NICENESS = 10  # in class mode, how much lower than the server's a job's priority is
+NICE_ENV = "EMBEDLAB_JOB_NICE"  # overrides it (0 to 19), in or out of class mode
 _FD_ENV = "EMBEDLAB_CHILD_FD"  # the child's end of the socket
 _PARENT_ENV = "EMBEDLAB_CHILD_PARENT"  # the server's pid
 _STOP = "stop"
@@ -282,10 +283,31 @@ def _death_sentence(what: str, exitcode: int | None) -> str:
 
 
 # --- in the child -----------------------------------------------------------------------
+def job_niceness(environ: Mapping[str, str] | None = None) -> int:
+    """How far below the server's a job process's priority goes: `$EMBEDLAB_JOB_NICE`, else
+    `JOB_NICENESS` in class mode (many people's pages should answer before one job), else 0
+    (one person waits on the job itself, and their browser's drawing would take it first).
+
+    >>> job_niceness({}), job_niceness({"EMBEDLAB_CLASS": "1"})
+    (0, 10)
+    >>> job_niceness({"EMBEDLAB_CLASS": "1", "EMBEDLAB_JOB_NICE": "5"})
+    5
+    >>> job_niceness({"EMBEDLAB_JOB_NICE": "high"})  # not a number: as if unset
+    0
+    """
+    env = os.environ if environ is None else environ
+    given = env.get(NICE_ENV, "").strip()
+    if given.isdigit():
+        return min(int(given), 19)
+    in_class = env.get("EMBEDLAB_CLASS", "").strip().lower() in {"1", "true", "yes", "on"}
+    return JOB_NICENESS if in_class else 0
+
+
 def lower_priority() -> None:
-    """Run this process `JOB_NICENESS` below its parent's priority (a job's own process)."""
-    with contextlib.suppress(OSError):
-        os.nice(JOB_NICENESS)
+    """Run this process `job_niceness()` below its parent's priority (a job's own process)."""
+    if niceness := job_niceness():
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
 
 
 def _child_entry() -> None:

@@ -213,7 +213,9 @@ def test_children_past_the_limit_wait_their_turn_and_can_be_cancelled_while_wait
     assert (done.state, done.result) == ("done", 10)
 
 
-def test_a_child_runs_below_the_servers_priority():
+def test_in_class_mode_a_child_runs_below_the_servers_priority(monkeypatch):
     from embedlab.jobs.child import JOB_NICENESS
 
+    assert run_in_child(niceness, (), lambda event: None) == os.nice(0)  # one user: as the CLI
+    monkeypatch.setenv("EMBEDLAB_CLASS", "1")
     assert run_in_child(niceness, (), lambda event: None) == min(os.nice(0) + JOB_NICENESS, 19)
