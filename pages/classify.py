@@ -75,8 +75,8 @@ def run_ui(data) -> None:  # features, classifier and evaluation widgets, and th
     st.session_state.pop(JOB, None), st.query_params.pop(JOB_PARAM, None)  # an earlier one
 
 
-@st.fragment(run_every=0.5)
-def live_job(job_id: str) -> None:  # polled twice a second; at its end the whole page reruns
+@st.fragment(run_every=1.0)
+def live_job(job_id: str) -> None:  # polled each second; at its end the whole page reruns
     if (job := BOARD.get(job_id)) is None or job.finished:
         st.rerun()
     st.markdown(f"**Running {md(job.description)}** ({job.seconds:.0f} s)")
@@ -121,8 +121,8 @@ def show(result, maps: dict) -> None:  # scores, baseline, confusion, per class,
         st.caption("Select points (click, box or lasso) to read their texts.")
 
 
-st.title("Classify")
-st.caption(view.INTRO)
+st.title("Classify"), st.caption(view.INTRO)
+view.warm_up()  # a spare process for the next run, its imports done while the page is read
 ui.linked_widgets("classify", view.LINKS)  # the settings: in the URL, kept across pages
 data = None
 with ui.shown_errors():

@@ -285,6 +285,14 @@ def selected_documents(frame: pd.DataFrame, points: Sequence[dict[str, Any]]) ->
     return table
 
 
+def warm_up() -> None:
+    """A spare process for this page's next background run, its imports done
+    (`jobs.classify.prepare_classification`); nothing when one waits already."""
+    from embedlab.jobs.classify import prepare_classification
+
+    prepare_classification()
+
+
 def start_in_background(
     board: JobBoard,
     ws: Workspace,

@@ -219,3 +219,33 @@ def test_in_class_mode_a_child_runs_below_the_servers_priority(monkeypatch):
     assert run_in_child(niceness, (), lambda event: None) == os.nice(0)  # one user: as the CLI
     monkeypatch.setenv("EMBEDLAB_CLASS", "1")
     assert run_in_child(niceness, (), lambda event: None) == min(os.nice(0) + JOB_NICENESS, 19)
+
+
+def test_a_job_runs_in_the_spare_started_ahead_and_another_spare_waits_after_it():
+    from embedlab.jobs.child import _SPARE, child_pid, prepare_spare
+
+    prepare_spare(["json"])
+    spare = _SPARE.pid()
+    assert spare is not None
+    board = JobBoard()
+    done = board.wait(start_in_child(board, "probe", child_pid, preload=("json",)).id, 60)
+    assert (done.state, done.result) == ("done", spare)  # no new interpreter was started
+    assert _SPARE.pid() not in (None, spare)  # the next job's spare waits already
+    os.kill(_SPARE.pid(), signal.SIGKILL)  # a spare that died is passed over
+    time.sleep(0.2)
+    done = board.wait(start_in_child(board, "probe", child_pid).id, 60)
+    assert done.state == "done" and done.result != spare
+
+
+def loaded_modules(names: list[str], on_progress) -> list[str]:
+    return [name for name in names if name in sys.modules]
+
+
+def test_a_spare_imports_what_it_is_told_while_it_waits():
+    from embedlab.jobs.child import prepare_spare
+    from embedlab.jobs.classify import PRELOAD
+
+    prepare_spare(PRELOAD)
+    names = ["sklearn.linear_model", "embedlab.analysis.classify.runner"]
+    assert run_in_child(loaded_modules, (names,), lambda event: None) == names
+    assert run_in_child(loaded_modules, (names,), lambda event: None) == []  # a fresh child
