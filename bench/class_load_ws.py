@@ -77,6 +77,8 @@ from class_load import (  # noqa: E402 - the bench folder is not a package
     free_port,
     integrity,
     percentile,
+    print_latencies,
+    print_runs,
     restart_in_the_middle,
     runs_report,
     start_server,
@@ -776,14 +778,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one report
     print(f"load average before {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}, after {load[0]:.2f} "
           f"{load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; CPU seconds: server "
           f"{server_cpu:.0f} (training runs are apart), clients {client_cpu:.0f}\n")  # fmt: skip
-    print(f"{'page':<20}{'n':>5}{'p50 s':>9}{'p95 s':>9}   (BackMsg sent -> run finished, "
-          "steps clear of the restart)")  # fmt: skip
-    for name, row in pages.items():
-        print(f"{name:<20}{row['n']:>5}{row['p50']:>9.2f}{row['p95']:>9.2f}")
-    verdict = "ok" if report["neighbours_p95_ok"] else "over"
-    print(
-        f"\nNeighbours query p95 {nb:.2f} s (goal <= {GOAL_NEIGHBOURS_P95} s at N = 20): {verdict}"
-    )
+    print_latencies(pages, nb, "BackMsg sent -> run finished")
     print(f"background work not started: {cls.skipped}")
     print(f"neighbour replies checked: {cls.neighbour_replies} "
           f"({len(cls.neighbour_words)} distinct neighbour words)")  # fmt: skip
@@ -798,14 +793,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one report
     for text in cls.wrong_space[:10]:
         print(f"  {text}")
     print(f"tracebacks in the server's log: {server_tracebacks}")
-    lost, left, failed = (len(runs[k]) for k in ("lost", "left_running", "failed_otherwise"))
-    print(
-        f"runs: {runs['total']} {dict(runs['by_status'])}; lost {lost}, left running {left}, "
-        f"failed otherwise {failed}"
-    )
-    for text in runs["lost"] + runs["failed_otherwise"] + runs["left_running"]:
-        print(f"  {text}")
-    print("integrity_check: " + ", ".join(f"{k} {v}" for k, v in checks.items()))
+    print_runs(runs, checks)
 
 
 if __name__ == "__main__":
