@@ -6,18 +6,14 @@ both models (exact search among the shared words) and the rotation from A onto B
 the median of `--repeats` runs with words/s and the machine's load (the goal: under 10 s on
 2 cores).
 
-    python bench/compare.py                       # the reference setting (auto), vs float32
-    python bench/compare.py --precision float32   # the exact search only
-    python bench/compare.py --profile             # also: seconds per step, once
+    python bench/compare.py                # the reference setting
+    python bench/compare.py --profile      # also: seconds per step, once
 
-On the CPU the neighbour search multiplies each pair of 2048-row blocks once (cosine is
-symmetric, so half the products of a plain search) and compiled loops keep each row's
-running top-k. `float32` is exact; `auto` on a CPU without fast bfloat16 screens with int8
-products (fbgemm) and re-scores k + 30 candidates per row in float32. Unless `--precision
-float32`, every repeat also runs the exact float32 search, so both are timed under the same
-load, and the profile reports the share of rows whose neighbour lists are equal. Neighbours
-are searched among the shared words only: Jaccard@k compares the two models' lists over the
-same candidates.
+The reference in the same run is the matrix products alone: the same panels of the score
+matrix (each pair of rows once) multiplied by the same single-threaded sgemm, one thread per
+core, with no neighbour lists kept. No exact search can be faster than its products, so
+`compare / products` is what everything else costs. Neighbours are searched among the
+shared words only: Jaccard@k compares the two models' lists over the same candidates.
 """
 
 from __future__ import annotations
@@ -43,8 +39,48 @@ def models(words: int, shared: int, dim: int, seed: int):  # noqa: ANN201 - two 
     return a, b
 
 
+def products_alone(unit: np.ndarray, threads: int) -> float:
+    """Seconds for the search's products with nothing else: the same panels, one
+    single-threaded sgemm per thread."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from embedlab.analysis.compare_search import PANEL, WIDTH
+
+    n = len(unit)
+    work = [
+        (r0, min(n, r0 + PANEL), c0, min(n, c0 + WIDTH))
+        for r0 in range(0, n, PANEL)
+        for c0 in range(r0, n, WIDTH)
+    ]
+    items = iter(work)
+    lock = threading.Lock()
+
+    def run() -> None:
+        buffer = np.empty(PANEL * WIDTH, dtype=np.float32)
+        while True:
+            with lock:
+                item = next(items, None)
+            if item is None:
+                return
+            r0, r1, c0, c1 = item
+            out = buffer[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
+            np.matmul(unit[r0:r1], unit[c0:c1].T, out=out)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        start = time.perf_counter()
+        workers = [threading.Thread(target=run) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return time.perf_counter() - start
+
+
 def main() -> None:
-    from embedlab.analysis.compare import PRECISIONS, compare
+    from embedlab.analysis.compare import PRECISIONS, compare, shared_vocabulary, unit_rows
+    from embedlab.analysis.compare_search import _cores
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--words", type=int, default=100_000)
@@ -57,55 +93,49 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="time each step once, too")
     args = parser.parse_args()
 
-    import torch
-
     a, b = models(args.words, args.shared, args.dim, seed=0)
     compare(a.top(args.words - args.shared + 1000), b, k=2, device=args.device)  # warm-up
-    setups = [args.precision] + (["float32"] if args.precision != "float32" else [])
-    times: dict[str, list[float]] = {p: [] for p in setups}
-    cpu: dict[str, list[float]] = {p: [] for p in setups}
-    results, loads = {}, []
-    for _ in range(args.repeats):  # interleaved: each setting sees the same load
-        for prec in setups:
-            loads.append(os.getloadavg()[0])
-            start, start_cpu = time.perf_counter(), time.process_time()
-            results[prec] = compare(a, b, k=args.k, device=args.device, precision=prec)
-            times[prec].append(time.perf_counter() - start)
-            cpu[prec].append(time.process_time() - start_cpu)
-    threads = torch.get_num_threads()
-    n = len(results[setups[0]].shared)
+    words = shared_vocabulary(a, b).words
+    units = (unit_rows(a, words), unit_rows(b, words))
+    threads = _cores()
+    times, cpu, products, loads = [], [], [], []
+    result = None
+    for _ in range(args.repeats):  # interleaved: both see the same load
+        loads.append(os.getloadavg()[0])
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = compare(a, b, k=args.k, device=args.device, precision=args.precision)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        products.append(sum(products_alone(u, threads) for u in units))
+    assert result is not None
+    n = len(result.shared)
+    median, floor = statistics.median(times), statistics.median(products)
     print(
         f"compare: {args.words:,} x {args.dim} vs {args.words:,} x {args.dim}, {n:,} shared, "
-        f"k={args.k}, device {args.device}, {threads} threads"
+        f"k={args.k}, device {args.device}, --precision {args.precision} "
+        f"(searched in {result.agreement.precision}), {threads} threads"
     )
-    for prec in setups:
-        result, median = results[prec], statistics.median(times[prec])
-        print(f"--precision {prec}: screening {result.agreement.precision}")
-        print("  runs (s): " + ", ".join(f"{t:.2f}" for t in times[prec]))
-        print(
-            "  CPU time (s, all threads): "
-            + ", ".join(f"{t:.2f}" for t in cpu[prec])
-            + f"; median / {threads} threads = {statistics.median(cpu[prec]) / threads:.2f} s"
-        )
-        print(
-            f"  median {median:.2f} s  ({n / median:,.0f} words/s)  "
-            f"mean Jaccard@{args.k} {result.agreement.mean_jaccard:.5f}  "
-            f"mean residual after {result.alignment.mean_after:.3f}"
-        )
-    if len(setups) == 2:
-        fast, exact = (results[p].agreement for p in setups)
-        ratio = statistics.median(times[setups[0]]) / statistics.median(times["float32"])
-        print(
-            f"{setups[0]} / float32: {ratio:.2f} of the time; mean Jaccard differs by "
-            f"{abs(fast.mean_jaccard - exact.mean_jaccard):.5f}; per-word Jaccard equal for "
-            f"{(fast.jaccard == exact.jaccard).mean():.5f} of the words"
-        )
-    median = statistics.median(times[setups[0]])
+    print("  runs (s): " + ", ".join(f"{t:.2f}" for t in times))
+    print(
+        "  CPU time (s, all threads): "
+        + ", ".join(f"{t:.2f}" for t in cpu)
+        + f"; median / {threads} threads = {statistics.median(cpu) / threads:.2f} s"
+    )
+    print(
+        f"  median {median:.2f} s  ({n / median:,.0f} words/s)  "
+        f"mean Jaccard@{args.k} {result.agreement.mean_jaccard:.5f}  "
+        f"mean residual after {result.alignment.mean_after:.3f}"
+    )
+    print(
+        "reference, the two searches' products alone (s): "
+        + ", ".join(f"{t:.2f}" for t in products)
+        + f"; median {floor:.2f} s; compare / products = {median / floor:.2f}"
+    )
     print(
         f"load (1 min) before each run: {', '.join(f'{x:.2f}' for x in loads)}; "
         f"now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
     )
-    print(f"goal: under 10 s on 2 cores -> {'met' if median < 10 else 'NOT met'} ({setups[0]})")
+    print(f"goal: under 10 s on 2 cores -> {'met' if median < 10 else 'NOT met'}")
     if args.profile:
         profile(a, b, args)
 
@@ -125,21 +155,11 @@ def profile(a, b, args: argparse.Namespace) -> None:  # noqa: ANN001 - two Embed
     shared = timed("shared vocabulary", lambda: cmp.shared_vocabulary(a, b))
     ua = timed("unit rows of A and B", lambda: cmp.unit_rows(a, shared.words))
     ub = cmp.unit_rows(b, shared.words)
-    setups = [args.precision] + (["float32"] if args.precision != "float32" else [])
     for name, unit in (("A", ua), ("B", ub)):
-        found, how = {}, {}
-        for prec in setups:
-            found[prec], how[prec] = timed(
-                f"neighbours in {name} ({prec}: search + top-k)",
-                lambda u=unit, p=prec: cmp.nearest_ids(u, args.k, args.device, p),
-            )
-        if len(setups) == 2:
-            fast, exact = (np.sort(found[p], axis=1) for p in setups)
-            print(
-                f"    {how[setups[0]]} lists equal to the exact float32 ones for "
-                f"{(fast == exact).all(axis=1).mean():.5f} of the rows "
-                f"(same order: {(found[setups[0]] == found['float32']).all(axis=1).mean():.5f})"
-            )
+        timed(
+            f"neighbours in {name} (search + top-k)",
+            lambda u=unit: cmp.nearest_ids(u, args.k, args.device, args.precision),
+        )
     timed("Procrustes fit + residuals", lambda: cmp.procrustes(ua, ub, shared.words))
 
 

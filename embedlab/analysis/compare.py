@@ -6,10 +6,10 @@ words the two models share:
 
 - **Neighbour agreement**: for each shared word, the Jaccard index (and the overlap) of its
   k nearest neighbours in A and in B, both searched among the shared words (cosine).
-  Brute force: on the CPU each pair of row blocks is multiplied once (cosine is
-  symmetric); elsewhere in row chunks on the chosen torch device. `float32` is exact;
-  `int8` (the CPU's `auto` from `INT8_FROM` words) and `bfloat16` screen candidates with
-  coarser products and re-score them in float32 (`nearest_ids`).
+  Brute force, exact on the CPU: each panel of rows is multiplied by the rows after it
+  once (cosine is symmetric), one panel per core; elsewhere in row chunks on the chosen
+  torch device, where `bfloat16` screens candidates and re-scores them in float32
+  (`nearest_ids`).
 - **Alignment**: orthogonal Procrustes (an SVD) rotates A's unit-length, mean-centred
   vectors onto B's; a word's residual is 1 - cosine between its rotated A vector and its
   B vector (0: same place; 1: unrelated), before and after the rotation.
@@ -45,9 +45,9 @@ import numpy as np
 from embedlab.analysis.compare_search import (  # noqa: F401 - re-exported
     _ONE_SEARCH,
     BF16_FROM,
-    INT8_FROM,
+    PANEL,
     PRECISIONS,
-    TILE,
+    WIDTH,
     Precision,
     _nearest_cpu,
     nearest_ids,

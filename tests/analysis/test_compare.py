@@ -179,8 +179,11 @@ def test_bfloat16_screening_finds_the_float32_neighbours():
     assert (np.sort(brute, axis=1) == np.sort(exact[:50], axis=1)).all()
 
 
-@pytest.mark.parametrize("n, block", [(700, 256), (257, 64), (12, 4)])
-def test_cpu_search_over_symmetric_tiles_equals_a_float64_brute_force(n, block):
+@pytest.mark.parametrize(
+    "n, panel, width, threads",
+    [(700, 256, 300, 2), (257, 64, 64, 3), (12, 4, 5, 1), (90, 8, 40, 4)],
+)
+def test_cpu_search_over_symmetric_panels_equals_a_float64_brute_force(n, panel, width, threads):
     from embedlab.analysis.compare import _nearest_cpu
 
     rng = np.random.default_rng(n)
@@ -188,7 +191,8 @@ def test_cpu_search_over_symmetric_tiles_equals_a_float64_brute_force(n, block):
     unit[1] = unit[0]  # an exact duplicate: each is the other's nearest
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     k = min(10, n - 1)
-    found = _nearest_cpu(unit, k, block=block)  # uneven last block when block does not divide n
+    # uneven last panels and products; more threads than cores (each keeps its own lists)
+    found = _nearest_cpu(unit, k, panel=panel, width=width, threads=threads)
     scores = unit.astype(np.float64) @ unit.T.astype(np.float64)
     np.fill_diagonal(scores, -np.inf)
     reference = np.argsort(-scores, axis=1, kind="stable")[:, :k]
