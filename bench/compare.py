@@ -46,14 +46,9 @@ def products_alone(unit: np.ndarray, threads: int) -> float:
 
     from threadpoolctl import threadpool_limits
 
-    from embedlab.analysis.compare_search import PANEL, WIDTH
+    from embedlab.analysis.compare_search import PANEL, WIDTH, panels
 
-    n = len(unit)
-    work = [
-        (r0, min(n, r0 + PANEL), c0, min(n, c0 + WIDTH))
-        for r0 in range(0, n, PANEL)
-        for c0 in range(r0, n, WIDTH)
-    ]
+    work = panels(len(unit))
     items = iter(work)
     lock = threading.Lock()
 
@@ -78,9 +73,42 @@ def products_alone(unit: np.ndarray, threads: int) -> float:
         return time.perf_counter() - start
 
 
+def sgemm_gflops(unit: np.ndarray, repeats: int = 20) -> tuple[float, float]:
+    """GFLOPS of one thread's panel product (PANEL x d times d x WIDTH) with numpy's BLAS
+    (OpenBLAS in the wheels) and with torch's (MKL in the x86 wheels), medians."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from embedlab.analysis.compare_search import PANEL, WIDTH
+
+    rows, cols = unit[:PANEL], unit[PANEL : PANEL + WIDTH]
+    flops = 2.0 * len(rows) * len(cols) * unit.shape[1]
+    out = np.empty((len(rows), len(cols)), dtype=np.float32)
+    t_rows, t_cols, t_out = torch.from_numpy(rows), torch.from_numpy(cols), torch.from_numpy(out)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            rates = []
+            for product in (
+                lambda: np.matmul(rows, cols.T, out=out),
+                lambda: torch.mm(t_rows, t_cols.T, out=t_out),
+            ):
+                product()
+                seconds = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    product()
+                    seconds.append(time.perf_counter() - start)
+                rates.append(flops / statistics.median(seconds) / 1e9)
+    finally:
+        torch.set_num_threads(threads)
+    return rates[0], rates[1]
+
+
 def main() -> None:
     from embedlab.analysis.compare import PRECISIONS, compare, shared_vocabulary, unit_rows
-    from embedlab.analysis.compare_search import _cores
+    from embedlab.analysis.compare_search import PANEL, WIDTH, _cores
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--words", type=int, default=100_000)
@@ -131,6 +159,11 @@ def main() -> None:
         + ", ".join(f"{t:.2f}" for t in products)
         + f"; median {floor:.2f} s; compare / products = {median / floor:.2f}"
     )
+    numpy_rate, torch_rate = sgemm_gflops(units[0])
+    print(
+        f"one core's sgemm of a {PANEL} x {args.dim} by {args.dim} x {WIDTH} panel: numpy "
+        f"(OpenBLAS) {numpy_rate:.0f} GFLOPS, torch (MKL) {torch_rate:.0f} GFLOPS"
+    )
     print(
         f"load (1 min) before each run: {', '.join(f'{x:.2f}' for x in loads)}; "
         f"now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
@@ -155,11 +188,17 @@ def profile(a, b, args: argparse.Namespace) -> None:  # noqa: ANN001 - two Embed
     shared = timed("shared vocabulary", lambda: cmp.shared_vocabulary(a, b))
     ua = timed("unit rows of A and B", lambda: cmp.unit_rows(a, shared.words))
     ub = cmp.unit_rows(b, shared.words)
+    rows = np.random.default_rng(1).choice(len(ua), size=1000, replace=False)
     for name, unit in (("A", ua), ("B", ub)):
-        timed(
+        found, _ = timed(
             f"neighbours in {name} (search + top-k)",
             lambda u=unit: cmp.nearest_ids(u, args.k, args.device, args.precision),
         )
+        scores = unit[rows].astype(np.float64) @ unit.T.astype(np.float64)
+        scores[np.arange(len(rows)), rows] = -np.inf
+        brute = np.argsort(-scores, axis=1)[:, : args.k]
+        same = (np.sort(found[rows], axis=1) == np.sort(brute, axis=1)).all(axis=1).mean()
+        print(f"    lists equal to a float64 brute force for {same:.3f} of 1,000 sampled rows")
     timed("Procrustes fit + residuals", lambda: cmp.procrustes(ua, ub, shared.words))
 
 

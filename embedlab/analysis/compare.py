@@ -387,8 +387,9 @@ def procrustes(
     unit_b = np.ascontiguousarray(unit_b, dtype=np.float32)
     mean_a = unit_a[:fit].mean(axis=0, dtype=np.float64).astype(np.float32)
     mean_b = unit_b[:fit].mean(axis=0, dtype=np.float64).astype(np.float32)
-    # orthogonal Procrustes: the rotation U Vt from the SVD of (A - mean_a)^T (B - mean_b)
-    cross = (unit_a[:fit] - mean_a).T @ (unit_b[:fit] - mean_b)
+    # orthogonal Procrustes: the rotation U Vt from the SVD of (A - mean_a)^T (B - mean_b),
+    # which is A^T (B - mean_b) since the rows of B - mean_b sum to 0 (one centred copy)
+    cross = unit_a[:fit].T @ (unit_b[:fit] - mean_b)
     u, _, vt = np.linalg.svd(cross.astype(np.float64))
     rotation = (u @ vt).astype(np.float32)
     with _ONE_SEARCH:  # compiled parallel loops: one launch at a time (see _ONE_SEARCH)

@@ -31,7 +31,7 @@ _PAD = 32  # vectors are zero-padded to a multiple of this width (faster matrix 
 
 def unit_rows(emb: Embeddings, words: Sequence[str]) -> np.ndarray:
     """The unit-length vectors of these words of `emb`, as a float32 matrix."""
-    ids = np.fromiter((emb.key_to_index[w] for w in words), dtype=np.int64, count=len(words))
+    ids = np.fromiter(map(emb.key_to_index.__getitem__, words), dtype=np.int64, count=len(words))
     return np.ascontiguousarray(emb.normed[ids], dtype=np.float32)
 
 
@@ -114,13 +114,14 @@ def _nearest_cpu(
 ) -> np.ndarray:
     """Each row's k nearest other rows, exactly, on the CPU, best first.
 
-    The upper triangle of the score matrix is cut into panels (`panel` rows by `width`
-    columns, the first of each row starting at its diagonal). Each of `threads` threads
-    (one per core) takes the next panel, multiplies it with single-threaded BLAS sgemm
-    (OpenBLAS here reaches 93 GFLOPS per core, torch's MKL 64 on this AMD CPU) and
-    offers its scores to its own top-k lists while they are in the core's cache
-    (`take_panel`); the lists are merged at the end. Progress is reported from this thread;
-    an exception from `on_progress` (a cancel) stops the threads and propagates.
+    The upper triangle of the score matrix is cut into the squares on its diagonal
+    (`panel` rows each) and the panels right of them (`panel` rows by `width` columns).
+    Each of `threads` threads (one per core) takes the next one, multiplies it with
+    single-threaded BLAS sgemm (OpenBLAS reaches 93 GFLOPS per core on this AMD CPU,
+    torch's MKL 64) and offers its scores to its own top-k lists while they are in the
+    core's cache (`take_panel`); the lists are merged at the end. Progress is reported from
+    this thread; an exception from `on_progress` (a cancel) stops the threads and
+    propagates.
 
     >>> rng = np.random.default_rng(0)
     >>> u = rng.normal(size=(50, 4)).astype(np.float32)
@@ -138,12 +139,8 @@ def _nearest_cpu(
 
     x = np.ascontiguousarray(unit, dtype=np.float32)
     n = len(x)
-    width = max(width, panel)  # a panel's diagonal square fits in its first product
-    work = [
-        (r0, min(n, r0 + panel), c0, min(n, c0 + width))
-        for r0 in range(0, n, panel)
-        for c0 in range(r0, n, width)
-    ]
+    width = max(width, panel)  # the buffer holds a diagonal square too
+    work = panels(n, panel, width)
     total = float(sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in work))
     threads = max(1, min(threads or _cores(), len(work)))
     lists_v = np.full((threads, n, k), EMPTY, dtype=np.float32)
@@ -189,6 +186,19 @@ def _nearest_cpu(
     return merge_lists(lists_v, lists_i)
 
 
+def panels(n: int, panel: int = PANEL, width: int = WIDTH) -> list[tuple[int, int, int, int]]:
+    """The CPU search's products as (r0, r1, c0, c1): rows r0..r1 against rows c0..c1. The
+    squares on the diagonal come first, so every row's list starts from its own panel.
+
+    >>> panels(5, panel=2, width=2)
+    [(0, 2, 0, 2), (2, 4, 2, 4), (4, 5, 4, 5), (0, 2, 2, 4), (0, 2, 4, 5), (2, 4, 4, 5)]
+    """
+    squares = [(r0, min(n, r0 + panel), r0, min(n, r0 + panel)) for r0 in range(0, n, panel)]
+    return squares + [
+        (r0, r1, c0, min(n, c0 + width)) for r0, r1, _, _ in squares for c0 in range(r1, n, width)
+    ]
+
+
 def _take_product(
     x: np.ndarray,
     item: tuple[int, int, int, int],
@@ -198,20 +208,19 @@ def _take_product(
     floor: np.ndarray,
 ) -> None:
     """Scores of rows r0..r1 against rows c0..c1 (sgemm into `buffer`), offered to the
-    lists. A panel starting at its diagonal (c0 == r0) holds its square twice (s[r, c] and
-    s[c, r]): that part goes to the rows' lists only, without each row's own score."""
+    lists. A square on the diagonal (c0 == r0) holds each pair twice (s[r, c] and s[c, r]):
+    it goes to the rows' lists only, without each row's own score."""
     from embedlab.analysis.compare_kernels import EMPTY, take_panel
 
     r0, r1, c0, c1 = item
     scores = buffer[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
     np.matmul(x[r0:r1], x[c0:c1].T, out=scores)
-    first = 0
-    if c0 == r0:
-        first = r1 - r0
-        own = np.arange(first)
+    if c0 == r0:  # a square on the diagonal
+        own = np.arange(r1 - r0)
         scores[own, own] = EMPTY  # not its own neighbour
-        take_panel(scores, 0, first, r0, c0, False, best_v, best_i, floor)
-    take_panel(scores, first, c1 - c0, r0, c0, True, best_v, best_i, floor)
+        take_panel(scores, 0, c1 - c0, r0, c0, False, best_v, best_i, floor)
+    else:
+        take_panel(scores, 0, c1 - c0, r0, c0, True, best_v, best_i, floor)
 
 
 def _cores() -> int:
