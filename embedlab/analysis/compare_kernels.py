@@ -122,7 +122,7 @@ def take_panel(
         fl = floors[lo:hi]
         for start in range(0, runs, _RUN):
             above = np.float32(0.0)
-            for c in range(start, start + _RUN):  # vectorised: no branch, no early exit
+            for c in range(start, start + _RUN):  # a sum, as max() would not vectorise
                 above += np.float32(row[c] > min(row_floor, fl[c]))
             if above == 0:
                 continue
